@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Stack and worker lifecycle.
+ *
+ * A stack owns ports (each with one IPv4 address) and one worker per EAL lcore. Workers share
+ * nothing: worker i polls queue i of every port. Call order, all from the main thread:
+ * rte_eal_init(), ft_stack_conf_init(), ft_stack_create(), bindings (ft_udp_bind(), ...),
+ * ft_stack_run() which blocks until ft_stack_stop(), then ft_stack_destroy().
+ */
+#ifndef FT_STACK_H
+#define FT_STACK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <fasttcp/ft_stats.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ft_stack;
+struct ft_worker;
+
+#define FT_MAX_PORTS 8
+#define FT_PORT_NAME_LEN 32
+#define FT_PORT_DEV_LEN 256
+
+/** Kind of device behind a port. */
+enum ft_port_type {
+	FT_PORT_TAP,         /**< net_tap; dev = Linux interface name */
+	FT_PORT_PCI,         /**< a NIC probed by EAL; dev = PCI address (0000:03:00.0) */
+	FT_PORT_MEMIF,       /**< net_memif; dev = socket path; memif_server picks the role */
+	FT_PORT_VIRTIO_USER, /**< virtio_user; dev = vhost-user socket path */
+	FT_PORT_VHOST,       /**< net_vhost (the other end of virtio_user); dev = socket path */
+	FT_PORT_RING,        /**< in-process pair; dev = pair name, ring_side 0 or 1 */
+};
+
+/** One port: device, queue sizes and its IPv4 interface. Plain data; fill, then create. */
+struct ft_port_conf {
+	char name[FT_PORT_NAME_LEN]; /**< logical name, used in logs and telemetry */
+	enum ft_port_type type;
+	char dev[FT_PORT_DEV_LEN];   /**< see enum ft_port_type */
+	bool memif_server;           /**< memif: true = server (creates the socket) */
+	uint8_t ring_side;           /**< ring: which end of the pair, 0 or 1 */
+	uint16_t rx_desc;            /**< RX descriptors per queue (default 1024) */
+	uint16_t tx_desc;            /**< TX descriptors per queue (default 1024) */
+	uint16_t mtu;                /**< IP MTU (default 1500) */
+	uint32_t ip4;                /**< interface address, host order (required) */
+	uint8_t prefix_len;          /**< on-link subnet length, 1..32 */
+	uint32_t gateway;            /**< default gateway, host order; 0 = none */
+	uint8_t mac[6];              /**< MAC to use when mac_set; else the device's */
+	bool mac_set;
+};
+
+/** Stack configuration. Fill with ft_stack_conf_init(), then override. */
+struct ft_stack_conf {
+	struct ft_port_conf ports[FT_MAX_PORTS];
+	uint16_t n_ports;
+	uint32_t n_mbufs;          /**< mbufs in the pool (default 16383) */
+	uint32_t arp_entries;      /**< ARP cache slots per worker, power of two (default 1024) */
+	uint32_t arp_timeout_ms;   /**< a resolved entry is re-resolved after this (default 60000) */
+	uint16_t arp_queue_len;    /**< packets held per unresolved next hop (default 8) */
+	uint32_t arp_retry_ms;     /**< ARP request retry interval (default 1000) */
+	uint16_t arp_retries;      /**< requests before giving up (default 3) */
+	uint32_t reass_max;        /**< datagrams under reassembly per worker (default 256) */
+	uint16_t reass_max_frags;  /**< fragments per datagram (default 64) */
+	uint32_t reass_timeout_ms; /**< reassembly timeout (default 30000, as Linux) */
+	uint32_t icmp_rate;        /**< ICMP errors per second per worker (default 1000) */
+	uint32_t icmp_burst;       /**< ICMP error burst (default 50) */
+	bool idle_backoff;         /**< sleep when idle (default true) */
+	uint32_t idle_sleep_us;    /**< longest idle sleep (default 200) */
+	bool gratuitous_arp;       /**< announce each address at start (default true) */
+};
+
+/** Fill @p conf with defaults and no ports. Any thread. */
+void ft_stack_conf_init(struct ft_stack_conf *conf);
+
+/**
+ * Validate @p conf, open and start every port, create one worker per EAL lcore.
+ * Main thread, after rte_eal_init().
+ * @return the stack, or NULL with rte_errno set (EINVAL: bad conf, see the log; ENODEV: a
+ *         device could not be created or configured; ENOMEM).
+ */
+struct ft_stack *ft_stack_create(const struct ft_stack_conf *conf);
+
+/**
+ * Run the workers: the calling (main) lcore runs worker 0, other lcores the rest.
+ * Blocks until ft_stack_stop(). Main thread.
+ * @return 0, or -EINVAL if already running.
+ */
+int ft_stack_run(struct ft_stack *s);
+
+/** Ask all workers to return from ft_stack_run(). Async-signal-safe; any thread. */
+void ft_stack_stop(struct ft_stack *s);
+
+/** Stop ports and free everything. Main thread, after ft_stack_run() returned. */
+void ft_stack_destroy(struct ft_stack *s);
+
+/**
+ * Per-iteration hook, called on each worker once per loop after receive processing.
+ * Runs on the worker; must not block. @p w is valid only during the call.
+ */
+typedef void ft_poll_fn(struct ft_worker *w, void *arg);
+
+/** Install the poll hook. Main thread, before ft_stack_run(). @return 0 or -EINVAL. */
+int ft_stack_set_poll(struct ft_stack *s, ft_poll_fn *fn, void *arg);
+
+/** Sum of all workers' counters. Any thread (counters may be mid-update). */
+void ft_stack_stats_get(const struct ft_stack *s, struct ft_stats *out);
+
+/** Number of workers. Any thread. */
+unsigned int ft_stack_worker_count(const struct ft_stack *s);
+
+/** Index of a worker, 0..ft_stack_worker_count()-1. Owning worker. */
+unsigned int ft_worker_index(const struct ft_worker *w);
+
+/** The stack of a worker. */
+struct ft_stack *ft_worker_stack(const struct ft_worker *w);
+
+/** Cached TSC of the current loop iteration. Owning worker. */
+uint64_t ft_worker_now(const struct ft_worker *w);
+
+/** Port ids (DPDK) of the stack's ports, index by configured order. -ENOENT if out of range. */
+int ft_stack_port_id(const struct ft_stack *s, unsigned int idx);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FT_STACK_H */

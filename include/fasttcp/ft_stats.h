@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Counters: every dropped packet is counted under exactly one reason, per worker.
+ * Snapshots are summed over workers on read (ft_stack_stats_get()) and exposed through
+ * DPDK telemetry as /fasttcp/stats and /fasttcp/drops.
+ */
+#ifndef FT_STATS_H
+#define FT_STATS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* X(enum suffix, telemetry name, description) */
+#define FT_DROP_REASONS(X) \
+	X(ETH_SHORT, "eth_short", "frame shorter than an Ethernet header") \
+	X(ETH_NOT_US, "eth_not_us", "destination MAC is not ours, broadcast or multicast") \
+	X(ETH_TYPE, "eth_type", "ethertype not handled (not IPv4 or ARP)") \
+	X(ETH_VLAN, "eth_vlan", "VLAN-tagged frame (no VLAN configured)") \
+	X(ARP_MALFORMED, "arp_malformed", "ARP too short, or bad htype/ptype/hlen/plen/op") \
+	X(ARP_NOT_US, "arp_not_us", "ARP for an address that is not ours") \
+	X(ARP_BAD_SENDER, "arp_bad_sender", "ARP sender is broadcast, multicast or our own address") \
+	X(ARP_QUEUE_FULL, "arp_queue_full", "packet waiting for ARP: per-next-hop queue full") \
+	X(ARP_CACHE_FULL, "arp_cache_full", "no ARP cache slot for a new next hop") \
+	X(ARP_UNRESOLVED, "arp_unresolved", "next hop did not answer ARP; queued packet dropped") \
+	X(IP_SHORT, "ip_short", "frame shorter than an IPv4 header") \
+	X(IP_VERSION, "ip_version", "IP version is not 4") \
+	X(IP_IHL, "ip_ihl", "IPv4 header length below 20 or beyond the packet") \
+	X(IP_LEN, "ip_len", "IPv4 total length below IHL or beyond the frame") \
+	X(IP_CSUM, "ip_csum", "bad IPv4 header checksum") \
+	X(IP_TTL, "ip_ttl", "IPv4 TTL is zero") \
+	X(IP_BAD_SRC, "ip_bad_src", "source is multicast, broadcast, loopback or ours") \
+	X(IP_NOT_US, "ip_not_us", "destination is not a local address (no forwarding)") \
+	X(IP_PROTO, "ip_proto", "IP protocol not handled (ICMP protocol unreachable sent)") \
+	X(FRAG_BAD, "frag_bad", "fragment with bad offset/length (beyond 65535, unaligned MF)") \
+	X(FRAG_OVERLAP, "frag_overlap", "overlapping fragment: whole datagram discarded") \
+	X(FRAG_DUP, "frag_dup", "exact duplicate fragment") \
+	X(FRAG_TOO_MANY, "frag_too_many", "datagram has too many fragments: discarded") \
+	X(FRAG_TABLE_FULL, "frag_table_full", "reassembly table full") \
+	X(FRAG_TIMEOUT, "frag_timeout", "fragment of a datagram that never completed") \
+	X(ICMP_SHORT, "icmp_short", "ICMP shorter than its header") \
+	X(ICMP_CSUM, "icmp_csum", "bad ICMP checksum") \
+	X(ICMP_TYPE, "icmp_type", "ICMP type not handled") \
+	X(ICMP_RATELIMIT, "icmp_ratelimit", "ICMP error suppressed by the rate limit") \
+	X(UDP_SHORT, "udp_short", "UDP shorter than its header") \
+	X(UDP_LEN, "udp_len", "UDP length field disagrees with the IP payload") \
+	X(UDP_CSUM, "udp_csum", "bad UDP checksum") \
+	X(UDP_NO_PORT, "udp_no_port", "UDP to a closed port (ICMP port unreachable sent)") \
+	X(NO_ROUTE, "no_route", "no route to the destination") \
+	X(NO_MBUF, "no_mbuf", "mbuf pool exhausted") \
+	X(TOO_BIG, "too_big", "packet larger than the port MTU and DF set") \
+	X(TX_FULL, "tx_full", "transmit queue full")
+
+/** Why a packet was dropped. */
+enum ft_drop_reason {
+#define FT_X_ENUM(e, n, d) FT_DROP_##e,
+	FT_DROP_REASONS(FT_X_ENUM)
+#undef FT_X_ENUM
+	FT_DROP_MAX
+};
+
+/* X(field, description): non-drop event counters. */
+#define FT_EVENT_COUNTERS(X) \
+	X(rx_pkts, "frames received") \
+	X(tx_pkts, "frames handed to the device") \
+	X(rx_bytes, "bytes received") \
+	X(tx_bytes, "bytes handed to the device") \
+	X(arp_req_rx, "ARP requests received") \
+	X(arp_reply_rx, "ARP replies received") \
+	X(arp_req_tx, "ARP requests sent (resolution and gratuitous)") \
+	X(arp_reply_tx, "ARP replies sent") \
+	X(ip_rx, "IPv4 packets accepted") \
+	X(ip_tx, "IPv4 packets sent") \
+	X(ip_frags_rx, "IPv4 fragments received") \
+	X(ip_reassembled, "IPv4 datagrams reassembled") \
+	X(ip_frags_tx, "IPv4 fragments sent") \
+	X(icmp_echo_rx, "ICMP echo requests answered") \
+	X(icmp_echo_reply_rx, "ICMP echo replies received") \
+	X(icmp_err_tx, "ICMP errors sent") \
+	X(icmp_err_rx, "ICMP errors received") \
+	X(udp_rx, "UDP datagrams delivered") \
+	X(udp_tx, "UDP datagrams sent") \
+	X(idle_sleeps, "idle back-off sleeps")
+
+/** Counters of one worker, or their sum over all workers. */
+struct ft_stats {
+#define FT_X_FIELD(f, d) uint64_t f;
+	FT_EVENT_COUNTERS(FT_X_FIELD)
+#undef FT_X_FIELD
+	uint64_t drops[FT_DROP_MAX];
+};
+
+/** Short name of a drop reason ("ip_csum"), or "unknown". Any thread. */
+const char *ft_drop_reason_name(enum ft_drop_reason r);
+
+/** One-line description of a drop reason. Any thread. */
+const char *ft_drop_reason_desc(enum ft_drop_reason r);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FT_STATS_H */

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mbuf helpers. Header room: every packet we build reserves FT_HDR_ROOM for Ethernet + IPv4 +
+ * the largest L4 header, so output stages prepend in place and never copy.
+ */
+#ifndef FT_CORE_MBUF_H
+#define FT_CORE_MBUF_H
+
+#include <rte_ether.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
+
+/* Ethernet + IPv4 (with options) + TCP with options, rounded up. */
+#define FT_HDR_ROOM 128
+
+_Static_assert(FT_HDR_ROOM <= RTE_PKTMBUF_HEADROOM, "mbuf headroom too small");
+
+/* Allocate an mbuf whose data starts FT_HDR_ROOM bytes in. NULL when the pool is empty. */
+static inline struct rte_mbuf *
+ft_mbuf_alloc(struct rte_mempool *mp)
+{
+	return rte_pktmbuf_alloc(mp);
+}
+
+#endif /* FT_CORE_MBUF_H */
