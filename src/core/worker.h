@@ -18,6 +18,8 @@
 #include "core/stats.h"
 #include "core/token_bucket.h"
 
+#define FT_RX_BURST 32 /* packets per rte_eth_rx_burst, and the largest burst a stage takes */
+
 struct ft_txq;
 struct ft_arp_cache;
 struct ft_reass;

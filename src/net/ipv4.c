@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IPv4 input and output (RFC 791; host requirements RFC 1122 §3.2.1).
+ * Input: validate before reading (ft_ip4_check), trim link padding, accept only local
+ * destinations (the interface address, its subnet broadcast or 255.255.255.255; no
+ * forwarding here: the gateway has its own path), reject martian sources, hand fragments to
+ * ip4_reass.c, then demux by protocol through the handler table in struct ft_net.
+ * Output: route (on-link or the interface gateway), header build, L4 checksum (offload or
+ * software), fragmentation (ip4_frag.c), ARP.
+ * TTL: a host must not discard a datagram for TTL < 2 (RFC 1122 §3.2.1.7) but no sender may
+ * emit TTL 0, so only TTL 0 is dropped.
+ */
+#include <errno.h>
+
+#include <rte_byteorder.h>
+#include <rte_ip_frag.h>
+
+#include "core/mbuf.h"
+#include "core/worker.h"
+#include "net/arp.h"
+#include "net/icmp.h"
+#include "net/iface.h"
+#include "net/ip4_frag.h"
+#include "net/ip4_reass.h"
+#include "net/ipv4.h"
+#include "net/net.h"
+
+enum ft_drop_reason
+ft_ip4_check(const struct rte_ipv4_hdr *h, uint32_t avail, bool csum)
+{
+	uint32_t ihl, tot;
+
+	if (avail < sizeof(*h))
+		return FT_DROP_IP_SHORT;
+	if ((h->version_ihl >> 4) != 4)
+		return FT_DROP_IP_VERSION;
+	ihl = (uint32_t)(h->version_ihl & 0xf) * 4;
+	if (ihl < sizeof(*h) || ihl > avail)
+		return FT_DROP_IP_IHL;
+	tot = rte_be_to_cpu_16(h->total_length);
+	if (tot < ihl || tot > avail)
+		return FT_DROP_IP_LEN;
+	if (csum && rte_raw_cksum(h, ihl) != 0xffff)
+		return FT_DROP_IP_CSUM;
+	if (h->time_to_live == 0)
+		return FT_DROP_IP_TTL;
+	return FT_DROP_MAX;
+}
+
+bool
+ft_ip4_is_martian_src(uint32_t a)
+{
+	uint8_t top = a >> 24;
+
+	return top == 0 || top == 127 || top >= 224;
+}
+
+/* Validate the header; trim padding. Returns FT_DROP_MAX when the packet may proceed. */
+static enum ft_drop_reason
+validate(const struct ft_iface *ifc, struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *h = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	uint64_t ipf = m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK;
+	bool sw_csum = !ifc->rx_ip_csum || ipf == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN ||
+		       ipf == RTE_MBUF_F_RX_IP_CKSUM_NONE;
+	enum ft_drop_reason r;
+
+	/* Headers are read from the first segment only: require them there. */
+	r = ft_ip4_check(h, m->data_len, sw_csum);
+	if (r != FT_DROP_MAX)
+		return r;
+	if (!sw_csum && ipf == RTE_MBUF_F_RX_IP_CKSUM_BAD)
+		return FT_DROP_IP_CSUM;
+	if (rte_be_to_cpu_16(h->total_length) > m->pkt_len)
+		return FT_DROP_IP_LEN;
+	rte_pktmbuf_trim(m, m->pkt_len - rte_be_to_cpu_16(h->total_length));
+	return FT_DROP_MAX;
+}
+
+static enum ft_drop_reason
+check_addresses(const struct ft_iface *ifc, const struct rte_ipv4_hdr *h)
+{
+	uint32_t src = rte_be_to_cpu_32(h->src_addr), dst = rte_be_to_cpu_32(h->dst_addr);
+
+	if (ft_ip4_is_martian_src(src) || src == ifc->ip || src == ft_iface_bcast(ifc))
+		return FT_DROP_IP_BAD_SRC;
+	if (dst != ifc->ip && dst != ft_iface_bcast(ifc) && dst != 0xffffffffu)
+		return FT_DROP_IP_NOT_US;
+	return FT_DROP_MAX;
+}
+
+/* Deliver a complete datagram (data at the IPv4 header) to its protocol. Consumes @p m. */
+static void
+deliver(struct ft_worker *w, uint16_t iface, struct rte_mbuf *m)
+{
+	const struct rte_ipv4_hdr *h = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	ft_ip4_proto_fn *fn = w->net->proto[h->next_proto_id];
+	uint16_t ihl = rte_ipv4_hdr_len(h);
+
+	w->stats.ip_rx++;
+	m->l3_len = ihl;
+	if (unlikely(fn == NULL)) {
+		ft_icmp_send_error(w, m, FT_ICMP_DEST_UNREACH, FT_ICMP_CODE_PROTO_UNREACH);
+		ft_drop(w, m, FT_DROP_IP_PROTO);
+		return;
+	}
+	rte_pktmbuf_adj(m, ihl);
+	fn(w, m, iface);
+}
+
+static void
+input_one(struct ft_worker *w, uint16_t iface, struct rte_mbuf *m)
+{
+	const struct ft_iface *ifc = &w->ifaces[iface];
+	const struct rte_ipv4_hdr *h;
+	enum ft_drop_reason r;
+
+	r = validate(ifc, m);
+	if (r == FT_DROP_MAX)
+		r = check_addresses(ifc, rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *));
+	if (unlikely(r != FT_DROP_MAX)) {
+		ft_drop(w, m, r);
+		return;
+	}
+	h = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	if (rte_ipv4_frag_pkt_is_fragmented(h)) {
+		w->stats.ip_frags_rx++;
+		m = ft_reass_input(w->reass, m, w->now, &w->stats);
+		if (m == NULL)
+			return;
+	}
+	deliver(w, iface, m);
+}
+
+void
+ft_ip4_input_burst(struct ft_worker *w, uint16_t iface, struct rte_mbuf **pkts, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++)
+		input_one(w, iface, pkts[i]);
+}
+
+int
+ft_ip4_route(const struct ft_worker *w, uint32_t dst, uint16_t *iface, uint32_t *nh)
+{
+	for (uint16_t i = 0; i < w->n_ifaces; i++)
+		if (ft_iface_on_link(&w->ifaces[i], dst) || dst == 0xffffffffu) {
+			*iface = i;
+			*nh = dst;
+			return 0;
+		}
+	for (uint16_t i = 0; i < w->n_ifaces; i++)
+		if (w->ifaces[i].gateway != 0) {
+			*iface = i;
+			*nh = w->ifaces[i].gateway;
+			return 0;
+		}
+	return -ENETUNREACH;
+}
+
+static struct rte_ipv4_hdr *
+push_header(struct rte_mbuf *m, const struct ft_ip4_out *o, uint32_t src)
+{
+	struct rte_ipv4_hdr *h;
+	uint16_t l4_len = (uint16_t)m->pkt_len;
+
+	h = (struct rte_ipv4_hdr *)rte_pktmbuf_prepend(m, sizeof(*h));
+	if (h == NULL)
+		return NULL;
+	/* Keep only the flags that describe the buffer itself; TX flags are set below. */
+	m->ol_flags &= RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL;
+	h->version_ihl = RTE_IPV4_VHL_DEF;
+	h->type_of_service = o->tos;
+	h->total_length = rte_cpu_to_be_16(l4_len + sizeof(*h));
+	h->packet_id = rte_cpu_to_be_16((uint16_t)rte_rand());
+	h->fragment_offset = o->df ? RTE_BE16(RTE_IPV4_HDR_DF_FLAG) : 0;
+	h->time_to_live = o->ttl ? o->ttl : 64;
+	h->next_proto_id = o->proto;
+	h->hdr_checksum = 0;
+	h->src_addr = rte_cpu_to_be_32(src);
+	h->dst_addr = rte_cpu_to_be_32(o->dst);
+	m->l3_len = sizeof(*h);
+	return h;
+}
+
+/* L4 checksum and IPv4 header checksum: device when it can and the packet is not fragmented. */
+static void
+finish_checksums(const struct ft_iface *ifc, struct rte_mbuf *m, struct rte_ipv4_hdr *h,
+		 const struct ft_ip4_out *o, bool will_fragment)
+{
+	if (o->l4_csum_off != 0) {
+		uint16_t *ck = rte_pktmbuf_mtod_offset(m, uint16_t *, sizeof(*h) + o->l4_csum_off);
+
+		*ck = 0;
+		if (ifc->tx_l4_csum && !will_fragment && m->nb_segs == 1) {
+			m->ol_flags |= RTE_MBUF_F_TX_IPV4 | (o->proto == IPPROTO_UDP ?
+					RTE_MBUF_F_TX_UDP_CKSUM : RTE_MBUF_F_TX_TCP_CKSUM);
+			*ck = rte_ipv4_phdr_cksum(h, m->ol_flags);
+		} else {
+			*ck = rte_ipv4_udptcp_cksum_mbuf(m, h, sizeof(*h));
+			if (*ck == 0 && o->proto == IPPROTO_UDP)
+				*ck = 0xffff; /* RFC 768: 0 means "no checksum" */
+		}
+	}
+	if (ifc->tx_ip_csum && !will_fragment) {
+		m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+	} else {
+		h->hdr_checksum = rte_ipv4_cksum(h);
+	}
+}
+
+int
+ft_ip4_output(struct ft_worker *w, struct rte_mbuf *m, const struct ft_ip4_out *o)
+{
+	const struct ft_iface *ifc;
+	struct rte_ipv4_hdr *h;
+	uint32_t nh;
+	uint16_t iface;
+	bool frag;
+
+	if (unlikely(ft_ip4_route(w, o->dst, &iface, &nh) < 0)) {
+		ft_drop(w, m, FT_DROP_NO_ROUTE);
+		return -ENETUNREACH;
+	}
+	ifc = &w->ifaces[iface];
+	frag = m->pkt_len + sizeof(*h) > ifc->mtu;
+	if (unlikely(frag && o->df)) {
+		ft_drop(w, m, FT_DROP_TOO_BIG);
+		return -EMSGSIZE;
+	}
+	h = push_header(m, o, o->src ? o->src : ifc->ip);
+	if (unlikely(h == NULL)) {
+		ft_drop(w, m, FT_DROP_NO_MBUF);
+		return -ENOBUFS;
+	}
+	finish_checksums(ifc, m, h, o, frag);
+	w->stats.ip_tx++;
+	if (frag)
+		return ft_ip4_fragment_output(w, iface, nh, m);
+	ft_arp_output(w, iface, nh, m);
+	return 0;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * struct ft_net: what the net layer shares between workers: timing constants derived from the
+ * configuration, the UDP port table and the upper-layer handlers. Written by the main thread
+ * before the workers start, read-only afterwards.
+ */
+#ifndef FT_NET_NET_H
+#define FT_NET_NET_H
+
+#include <stdint.h>
+
+#include <fasttcp/ft_icmp.h>
+#include <fasttcp/ft_udp.h>
+
+struct ft_worker;
+struct rte_mbuf;
+
+#define FT_UDP_MAX_BINDS 255
+
+/*
+ * Upper-layer protocol input (TCP registers here). Data offset at the L4 header, the IPv4
+ * header just before it in the first segment. Consumes @p m.
+ */
+typedef void ft_ip4_proto_fn(struct ft_worker *w, struct rte_mbuf *m, uint16_t iface);
+
+struct ft_udp_bind {
+	ft_udp_recv_fn *fn;
+	void *arg;
+};
+
+struct ft_net {
+	uint64_t arp_timeout_tsc;
+	uint64_t arp_retry_tsc;
+	uint16_t arp_retries;
+	uint16_t arp_queue_len;
+	ft_icmp_echo_fn *echo_fn;
+	void *echo_arg;
+	ft_ip4_proto_fn *proto[256];
+	uint8_t udp_index[65536];        /* 0 = closed, else 1 + index into udp_binds */
+	struct ft_udp_bind udp_binds[FT_UDP_MAX_BINDS];
+};
+
+#endif /* FT_NET_NET_H */

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Ports: the only code that calls rte_eth_* (with txq.c). A port is created from a
+ * struct ft_port_conf (tap, pci, memif, virtio_user, vhost or an in-process ring pair),
+ * configured with one RX and one TX queue per worker, and started.
+ */
+#ifndef FT_PORT_PORT_H
+#define FT_PORT_PORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mempool.h>
+
+#include <fasttcp/ft_stack.h>
+
+/* What the device offers and what we enabled. */
+struct ft_port_caps {
+	bool rx_ip_csum;  /* RX IPv4 header checksum verified by the device */
+	bool rx_l4_csum;  /* RX UDP/TCP checksum verified by the device */
+	bool tx_ip_csum;  /* TX IPv4 header checksum computed by the device */
+	bool tx_l4_csum;  /* TX UDP/TCP checksum computed by the device */
+	bool tso;         /* TCP segmentation offload offered (not used yet) */
+	bool lro;         /* TCP LRO offered (not used yet) */
+	bool rss;         /* RSS over several queues enabled (symmetric key) */
+};
+
+struct ft_port {
+	uint16_t port_id;
+	uint16_t n_queues;
+	bool started;
+	bool created_vdev;        /* we created the device: detach it on close */
+	struct ft_port_caps caps;
+	struct rte_ether_addr mac;
+	char name[FT_PORT_NAME_LEN];
+	char devname[FT_PORT_DEV_LEN + 32];
+};
+
+/*
+ * Create (for virtual devices) or find (pci) the device, configure @p n_queues RX/TX queues
+ * with mbufs from @p mp, set MTU and MAC, start it. Main thread, after rte_eal_init().
+ * @return 0, or a negative errno with the reason logged (-ENODEV, -EINVAL, -ENOTSUP...).
+ */
+int ft_port_open(struct ft_port *p, const struct ft_port_conf *pc, uint16_t n_queues,
+		 struct rte_mempool *mp);
+
+/* Stop and close; detach devices we created. Main thread. Safe on a zeroed port. */
+void ft_port_close(struct ft_port *p);
+
+/* Receive up to @p n packets from @p queue. Owning worker. */
+uint16_t ft_port_rx(const struct ft_port *p, uint16_t queue, struct rte_mbuf **pkts, uint16_t n);
+
+/* Link status as text ("up 10000 Mbps full-duplex" / "down"). Any thread. */
+void ft_port_link_str(const struct ft_port *p, char *buf, size_t len);
+
+/* Create the packet pool (per NUMA socket). Main thread. NULL + rte_errno on failure. */
+struct rte_mempool *ft_port_pool_create(const char *name, uint32_t n_mbufs, int socket_id);
+
+#endif /* FT_PORT_PORT_H */

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The worker loop (ARCHITECTURE.md "The worker"): rx burst per port -> classify and process
+ * (eth.c) -> application poll hook -> periodic housekeeping (ARP timers, reassembly expiry)
+ * -> flush TX buffers once -> RCU quiescent state -> idle back-off.
+ * Back-off: after IDLE_SPIN empty iterations the loop pauses, after IDLE_SLEEP it sleeps,
+ * doubling up to idle_sleep_us; any received packet resets it. Sleeping is the only syscall
+ * and only happens when there is no traffic, so a 2-core machine is not starved by idle
+ * workers.
+ */
+#include <rte_cycles.h>
+#include <rte_pause.h>
+#include <rte_rcu_qsbr.h>
+
+#include "core/clock.h"
+#include "net/arp.h"
+#include "net/eth.h"
+#include "net/ip4_reass.h"
+#include "stack/stack.h"
+
+
+#define TICK_MS 10
+#define IDLE_SPIN 256
+#define IDLE_SLEEP 1024
+
+static uint16_t
+poll_ports(struct ft_worker *w, const struct ft_stack *s)
+{
+	struct rte_mbuf *pkts[FT_RX_BURST];
+	uint16_t total = 0;
+
+	for (uint16_t i = 0; i < s->n_ports; i++) {
+		uint16_t n = ft_port_rx(&s->ports[i], (uint16_t)w->idx, pkts, FT_RX_BURST);
+
+		if (n == 0)
+			continue;
+		total += n;
+		ft_eth_input_burst(w, i, pkts, n);
+	}
+	return total;
+}
+
+static void
+housekeeping(struct ft_worker *w)
+{
+	ft_arp_tick(w);
+	ft_reass_expire(w->reass, w->now, &w->stats);
+	w->next_tick = w->now + ft_clock_ms_to_tsc(TICK_MS);
+}
+
+static void
+idle_backoff(struct ft_worker *w, const struct ft_stack *s, uint16_t received)
+{
+	uint32_t us;
+
+	if (received != 0 || !s->conf.idle_backoff) {
+		w->idle_loops = 0;
+		return;
+	}
+	w->idle_loops++;
+	if (w->idle_loops < IDLE_SPIN)
+		return;
+	if (w->idle_loops < IDLE_SLEEP) {
+		rte_pause();
+		return;
+	}
+	/* Sleep 1, 2, 4 ... us up to the configured ceiling. */
+	us = 1u << RTE_MIN((w->idle_loops - IDLE_SLEEP) / 64, 16u);
+	rte_delay_us_sleep(RTE_MIN(us, s->conf.idle_sleep_us));
+	w->stats.idle_sleeps++;
+}
+
+static void
+flush_all(struct ft_worker *w)
+{
+	for (uint16_t i = 0; i < w->n_ifaces; i++)
+		ft_txq_flush(w->txq[i], &w->stats);
+}
+
+int
+ft_worker_loop(void *arg)
+{
+	struct ft_worker *w = arg;
+	struct ft_stack *s = w->stack;
+
+	rte_rcu_qsbr_thread_register(w->qsbr, w->idx);
+	rte_rcu_qsbr_thread_online(w->qsbr, w->idx);
+	w->now = rte_rdtsc();
+	if (w->idx == 0 && s->conf.gratuitous_arp)
+		for (uint16_t i = 0; i < w->n_ifaces; i++)
+			ft_arp_announce(w, i);
+	while (!s->stop) {
+		uint16_t n;
+
+		w->now = rte_rdtsc();
+		n = poll_ports(w, s);
+		if (s->poll_fn != NULL)
+			s->poll_fn(w, s->poll_arg);
+		if (w->now >= w->next_tick)
+			housekeeping(w);
+		flush_all(w);
+		rte_rcu_qsbr_quiescent(w->qsbr, w->idx);
+		idle_backoff(w, s, n);
+	}
+	flush_all(w);
+	rte_rcu_qsbr_thread_offline(w->qsbr, w->idx);
+	rte_rcu_qsbr_thread_unregister(w->qsbr, w->idx);
+	return 0;
+}

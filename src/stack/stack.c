@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Stack lifecycle: configuration defaults and validation, pool, ports, interfaces, shared net
+ * state, workers, RCU, telemetry; run/stop/destroy. Setup code: it allocates and logs, and
+ * unwinds with one goto ladder. Per-worker state is in workers.c, the loop in loop.c.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <netinet/in.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
+
+#include <fasttcp/ft_addr.h>
+#include <fasttcp/ft_icmp.h>
+#include <fasttcp/ft_udp.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "net/icmp.h"
+#include "net/net.h"
+#include "net/udp.h"
+#include "stack/stack.h"
+
+void
+ft_stack_conf_init(struct ft_stack_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->n_mbufs = 16383;
+	c->arp_entries = 1024;
+	c->arp_timeout_ms = 60000;
+	c->arp_queue_len = 8;
+	c->arp_retry_ms = 1000;
+	c->arp_retries = 3;
+	c->reass_max = 256;
+	c->reass_max_frags = 64;
+	c->reass_timeout_ms = 30000;
+	c->icmp_rate = 1000;
+	c->icmp_burst = 50;
+	c->idle_backoff = true;
+	c->idle_sleep_us = 200;
+	c->gratuitous_arp = true;
+}
+
+static int
+conf_check(const struct ft_stack_conf *c)
+{
+	if (c->n_ports == 0 || c->n_ports > FT_MAX_PORTS) {
+		FT_LOG(ERR, stack, "need 1..%d ports, got %u", FT_MAX_PORTS, c->n_ports);
+		return -EINVAL;
+	}
+	for (uint16_t i = 0; i < c->n_ports; i++) {
+		const struct ft_port_conf *p = &c->ports[i];
+
+		if (p->ip4 == 0 || p->prefix_len == 0 || p->prefix_len > 32 || p->mtu < 576 ||
+		    p->rx_desc == 0 || p->tx_desc == 0 || p->dev[0] == '\0') {
+			FT_LOG(ERR, stack, "port %u (%s): address, prefix, MTU >= 576, descriptors "
+			       "and device are required", i, p->name);
+			return -EINVAL;
+		}
+	}
+	if (c->arp_entries < 16 || (c->arp_entries & (c->arp_entries - 1)) ||
+	    c->arp_queue_len == 0 || c->arp_queue_len > 256 || c->reass_max == 0 ||
+	    c->reass_max_frags < 2 || c->n_mbufs < 1023) {
+		FT_LOG(ERR, stack, "invalid ARP, reassembly or mbuf sizing");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static struct ft_net *
+net_create(const struct ft_stack_conf *c)
+{
+	struct ft_net *net = rte_zmalloc("ft_net", sizeof(*net), RTE_CACHE_LINE_SIZE);
+
+	if (net == NULL)
+		return NULL;
+	net->arp_timeout_tsc = ft_clock_ms_to_tsc(c->arp_timeout_ms);
+	net->arp_retry_tsc = ft_clock_ms_to_tsc(c->arp_retry_ms);
+	net->arp_retries = c->arp_retries;
+	net->arp_queue_len = c->arp_queue_len;
+	net->proto[IPPROTO_ICMP] = ft_icmp_input;
+	net->proto[IPPROTO_UDP] = ft_udp_input;
+	return net;
+}
+
+static void
+iface_init(struct ft_iface *ifc, uint16_t idx, const struct ft_port_conf *pc,
+	   const struct ft_port *p)
+{
+	ifc->idx = idx;
+	ifc->port_id = p->port_id;
+	ifc->mtu = pc->mtu;
+	ifc->mac = p->mac;
+	ifc->ip = pc->ip4;
+	ifc->mask = ft_ip4_mask(pc->prefix_len);
+	ifc->gateway = pc->gateway;
+	ifc->rx_ip_csum = p->caps.rx_ip_csum;
+	ifc->rx_l4_csum = p->caps.rx_l4_csum;
+	ifc->tx_ip_csum = p->caps.tx_ip_csum;
+	ifc->tx_l4_csum = p->caps.tx_l4_csum;
+}
+
+static int
+ports_open(struct ft_stack *s)
+{
+	for (uint16_t i = 0; i < s->conf.n_ports; i++) {
+		int rc = ft_port_open(&s->ports[i], &s->conf.ports[i], (uint16_t)s->n_workers,
+				      s->pool);
+
+		if (rc < 0)
+			return rc;
+		s->n_ports = i + 1;
+		iface_init(&s->ifaces[i], i, &s->conf.ports[i], &s->ports[i]);
+	}
+	return 0;
+}
+
+static int
+qsbr_create(struct ft_stack *s)
+{
+	size_t sz = rte_rcu_qsbr_get_memsize(s->n_workers);
+
+	s->qsbr = rte_zmalloc("ft_qsbr", sz, RTE_CACHE_LINE_SIZE);
+	if (s->qsbr == NULL)
+		return -ENOMEM;
+	return rte_rcu_qsbr_init(s->qsbr, s->n_workers);
+}
+
+struct ft_stack *
+ft_stack_create(const struct ft_stack_conf *conf)
+{
+	struct ft_stack *s;
+	int rc = -EINVAL;
+
+	if (conf == NULL || conf_check(conf) < 0)
+		goto err;
+	rc = -ENOMEM;
+	s = rte_zmalloc("ft_stack", sizeof(*s), RTE_CACHE_LINE_SIZE);
+	if (s == NULL)
+		goto err;
+	s->conf = *conf;
+	s->n_workers = rte_lcore_count();
+	s->net = net_create(conf);
+	s->pool = ft_port_pool_create("ft_pool", conf->n_mbufs, (int)rte_socket_id());
+	if (s->net == NULL || s->pool == NULL || (rc = qsbr_create(s)) < 0)
+		goto err_destroy;
+	rc = ports_open(s);
+	if (rc < 0)
+		goto err_destroy;
+	rc = ft_stack_workers_create(s);
+	if (rc < 0)
+		goto err_destroy;
+	ft_stack_telemetry_register(s);
+	return s;
+
+err_destroy:
+	ft_stack_destroy(s);
+err:
+	rte_errno = -rc;
+	return NULL;
+}
+
+int
+ft_stack_run(struct ft_stack *s)
+{
+	unsigned int lcore, idx = 1;
+
+	if (s == NULL || s->running)
+		return -EINVAL;
+	s->running = true;
+	s->stop = false;
+	RTE_LCORE_FOREACH_WORKER(lcore)
+		rte_eal_remote_launch(ft_worker_loop, s->workers[idx++], lcore);
+	ft_worker_loop(s->workers[0]);
+	rte_eal_mp_wait_lcore();
+	s->running = false;
+	return 0;
+}
+
+void
+ft_stack_stop(struct ft_stack *s)
+{
+	if (s != NULL)
+		s->stop = true;
+}
+
+void
+ft_stack_destroy(struct ft_stack *s)
+{
+	if (s == NULL)
+		return;
+	ft_stack_telemetry_unregister(s);
+	ft_stack_workers_destroy(s);
+	for (uint16_t i = 0; i < s->n_ports; i++)
+		ft_port_close(&s->ports[i]);
+	rte_mempool_free(s->pool);
+	rte_free(s->qsbr);
+	rte_free(s->net);
+	rte_free(s);
+}
+
+int
+ft_stack_set_poll(struct ft_stack *s, ft_poll_fn *fn, void *arg)
+{
+	if (s == NULL || s->running)
+		return -EINVAL;
+	s->poll_fn = fn;
+	s->poll_arg = arg;
+	return 0;
+}
+
+void
+ft_stack_stats_get(const struct ft_stack *s, struct ft_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (unsigned int i = 0; i < s->n_workers; i++)
+		if (s->workers[i] != NULL)
+			ft_stats_add(out, &s->workers[i]->stats);
+}
+
+unsigned int
+ft_stack_worker_count(const struct ft_stack *s)
+{
+	return s->n_workers;
+}
+
+int
+ft_stack_port_id(const struct ft_stack *s, unsigned int idx)
+{
+	return idx < s->n_ports ? s->ports[idx].port_id : -ENOENT;
+}
+
+unsigned int
+ft_worker_index(const struct ft_worker *w)
+{
+	return w->idx;
+}
+
+struct ft_stack *
+ft_worker_stack(const struct ft_worker *w)
+{
+	return w->stack;
+}
+
+uint64_t
+ft_worker_now(const struct ft_worker *w)
+{
+	return w->now;
+}
+
+int
+ft_udp_bind(struct ft_stack *s, uint16_t port, ft_udp_recv_fn *fn, void *arg)
+{
+	if (s == NULL)
+		return -EINVAL;
+	return s->running ? -EBUSY : ft_udp_table_bind(s->net, port, fn, arg);
+}
+
+int
+ft_udp_unbind(struct ft_stack *s, uint16_t port)
+{
+	if (s == NULL || s->running)
+		return -EINVAL;
+	return ft_udp_table_unbind(s->net, port);
+}
+
+int
+ft_icmp_set_echo_handler(struct ft_stack *s, ft_icmp_echo_fn *fn, void *arg)
+{
+	if (s == NULL || s->running)
+		return -EINVAL;
+	s->net->echo_fn = fn;
+	s->net->echo_arg = arg;
+	return 0;
+}

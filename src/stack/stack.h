@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* struct ft_stack (internal): ports, interfaces, shared net state and the workers. */
+#ifndef FT_STACK_STACK_H
+#define FT_STACK_STACK_H
+
+#include <stdbool.h>
+
+#include <rte_lcore.h>
+
+#include <fasttcp/ft_stack.h>
+
+#include "core/worker.h"
+#include "net/iface.h"
+#include "port/port.h"
+#include "port/txq.h"
+
+struct ft_net;
+
+struct ft_stack {
+	struct ft_stack_conf conf;
+	struct rte_mempool *pool;
+	struct ft_port ports[FT_MAX_PORTS];
+	struct ft_iface ifaces[FT_MAX_PORTS];
+	uint16_t n_ports;
+	struct ft_net *net;
+	struct rte_rcu_qsbr *qsbr;
+	unsigned int n_workers;
+	struct ft_worker *workers[RTE_MAX_LCORE];
+	struct ft_txq *txqs;             /* n_workers * n_ports */
+	ft_poll_fn *poll_fn;
+	void *poll_arg;
+	volatile bool stop;
+	bool running;
+};
+
+/* loop.c: the per-lcore run-to-completion loop (rte_lcore_function_t). */
+int ft_worker_loop(void *worker);
+
+/* telemetry.c: register /fasttcp/... commands for @p s (one stack per process). */
+void ft_stack_telemetry_register(struct ft_stack *s);
+void ft_stack_telemetry_unregister(struct ft_stack *s);
+
+/* workers.c: per-worker state. */
+int ft_stack_workers_create(struct ft_stack *s);
+void ft_stack_workers_destroy(struct ft_stack *s);
+
+#endif /* FT_STACK_STACK_H */
