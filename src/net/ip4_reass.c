@@ -354,7 +354,7 @@ static bool
 conf_is_valid(const struct ft_reass_conf *conf)
 {
 	return conf != NULL && conf->max_datagrams >= 1 &&
-	       conf->max_datagrams <= FT_REASS_MAX_DATAGRAMS && conf->max_frags >= 1 &&
+	       conf->max_datagrams <= FT_REASS_MAX_DATAGRAMS && conf->max_frags >= 2 &&
 	       conf->max_frags <= FT_REASS_MAX_FRAGS && conf->timeout_tsc > 0;
 }
 

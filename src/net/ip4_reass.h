@@ -19,7 +19,7 @@ struct ft_reass;
  */
 struct ft_reass_conf {
 	uint32_t max_datagrams;  /* datagrams in progress at once, 1 .. FT_REASS_MAX_DATAGRAMS */
-	uint16_t max_frags;      /* fragments held per datagram, 1 .. FT_REASS_MAX_FRAGS */
+	uint16_t max_frags;      /* fragments held per datagram, 2 .. FT_REASS_MAX_FRAGS */
 	uint64_t timeout_tsc;    /* lifetime of a datagram from its first fragment, > 0 */
 };
 

@@ -225,6 +225,12 @@ ft_port_rx(const struct ft_port *p, uint16_t queue, struct rte_mbuf **pkts, uint
 	return rte_eth_rx_burst(p->port_id, queue, pkts, n);
 }
 
+int
+ft_port_stats(const struct ft_port *p, struct rte_eth_stats *st)
+{
+	return rte_eth_stats_get(p->port_id, st);
+}
+
 void
 ft_port_link_str(const struct ft_port *p, char *buf, size_t len)
 {

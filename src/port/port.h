@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_mempool.h>
 
@@ -50,6 +51,9 @@ void ft_port_close(struct ft_port *p);
 
 /* Receive up to @p n packets from @p queue. Owning worker. */
 uint16_t ft_port_rx(const struct ft_port *p, uint16_t queue, struct rte_mbuf **pkts, uint16_t n);
+
+/* Device counters (rte_eth_stats). Any thread. @return 0 or a negative errno. */
+int ft_port_stats(const struct ft_port *p, struct rte_eth_stats *st);
 
 /* Link status as text ("up 10000 Mbps full-duplex" / "down"). Any thread. */
 void ft_port_link_str(const struct ft_port *p, char *buf, size_t len);

@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include <rte_ethdev.h>
 #include <rte_telemetry.h>
 
 #include <fasttcp/ft_addr.h>
@@ -104,7 +103,7 @@ port_dict(struct rte_tel_data *p, const struct ft_port *port, const struct ft_if
 		 port->caps.rx_ip_csum, port->caps.rx_l4_csum, port->caps.tx_ip_csum,
 		 port->caps.tx_l4_csum, port->caps.tso, port->caps.lro, port->caps.rss);
 	rte_tel_data_add_dict_string(p, "offloads", buf);
-	if (rte_eth_stats_get(port->port_id, &es) == 0) {
+	if (ft_port_stats(port, &es) == 0) {
 		rte_tel_data_add_dict_u64(p, "ipackets", es.ipackets);
 		rte_tel_data_add_dict_u64(p, "opackets", es.opackets);
 		rte_tel_data_add_dict_u64(p, "imissed", es.imissed);
@@ -138,11 +137,12 @@ static int
 tel_arp(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	unsigned long port = params != NULL && *params ? strtoul(params, NULL, 10) : 0;
-	char ip[FT_IP4_STRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE], val[64];
+	char ip[FT_IP4_STRLEN], mac[RTE_ETHER_ADDR_FMT_SIZE], val[80];
 
 	if (tel_stack == NULL || port >= tel_stack->n_ports)
 		return -EINVAL;
-	rte_tel_data_start_dict(d);
+	/* An array of "address mac state worker" strings: dict keys may not contain dots. */
+	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
 	for (unsigned int w = 0; w < tel_stack->n_workers; w++) {
 		const struct ft_arp_cache *c = tel_stack->workers[w]->arp[port];
 
@@ -152,10 +152,11 @@ tel_arp(const char *cmd, const char *params, struct rte_tel_data *d)
 			if (e->state == FT_ARP_FREE || e->state > FT_ARP_PROBE)
 				continue;
 			rte_ether_format_addr(mac, sizeof(mac), (const void *)e->mac);
-			snprintf(val, sizeof(val), "%s %s w%u", mac, arp_state_names[e->state], w);
-			if (rte_tel_data_add_dict_string(d, ft_ip4_format(e->ip, ip, sizeof(ip)),
-							 val) < 0)
-				return 0; /* dictionary full: the first 256 entries are shown */
+			snprintf(val, sizeof(val), "%s %s %s w%u",
+				 ft_ip4_format(e->ip, ip, sizeof(ip)), mac,
+				 arp_state_names[e->state], w);
+			if (rte_tel_data_add_array_string(d, val) < 0)
+				return 0; /* array full: the first entries are shown */
 		}
 	}
 	return 0;
