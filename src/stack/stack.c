@@ -20,6 +20,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "net/icmp.h"
+#include "net/ip4_reass.h"
 #include "net/net.h"
 #include "net/udp.h"
 #include "stack/stack.h"
@@ -63,7 +64,9 @@ conf_check(const struct ft_stack_conf *c)
 	}
 	if (c->arp_entries < 16 || (c->arp_entries & (c->arp_entries - 1)) ||
 	    c->arp_queue_len == 0 || c->arp_queue_len > 256 || c->reass_max == 0 ||
-	    c->reass_max_frags < 2 || c->n_mbufs < 1023) {
+	    c->reass_max_frags < 2 || c->reass_max > FT_REASS_MAX_DATAGRAMS ||
+	    c->reass_max_frags > FT_REASS_MAX_FRAGS || c->reass_timeout_ms == 0 ||
+	    c->n_mbufs < 1023) {
 		FT_LOG(ERR, stack, "invalid ARP, reassembly or mbuf sizing");
 		return -EINVAL;
 	}

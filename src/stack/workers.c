@@ -44,7 +44,7 @@ worker_init(struct ft_stack *s, struct ft_worker *w, unsigned int idx, unsigned 
 			return -ENOMEM;
 	}
 	w->reass = ft_reass_create(&rc, (int)rte_lcore_to_socket_id(lcore));
-	return w->reass == NULL ? -ENOMEM : 0;
+	return w->reass == NULL ? -rte_errno : 0;
 }
 
 int
