@@ -73,6 +73,27 @@ conf_check(const struct ft_stack_conf *c)
 	return 0;
 }
 
+/*
+ * Every RX descriptor holds an mbuf, TX rings may hold as many, each worker's mempool cache can
+ * hide 256 more, and ARP queues, reassembly and TX buffers need the rest: refuse a pool that
+ * would run dry at idle rather than fail later with rx_nombuf.
+ */
+static int
+pool_check(const struct ft_stack_conf *c, unsigned int n_workers)
+{
+	uint64_t need = (uint64_t)n_workers * 512;
+
+	for (uint16_t i = 0; i < c->n_ports; i++)
+		need += (uint64_t)n_workers * (c->ports[i].rx_desc + c->ports[i].tx_desc);
+	if (c->n_mbufs < need) {
+		FT_LOG(ERR, stack, "%u mbufs cannot fill %u workers' RX/TX rings and caches: "
+		       "need at least %llu (stack.mbufs)", c->n_mbufs, n_workers,
+		       (unsigned long long)need);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static struct ft_net *
 net_create(const struct ft_stack_conf *c)
 {
@@ -138,7 +159,7 @@ ft_stack_create(const struct ft_stack_conf *conf)
 	struct ft_stack *s;
 	int rc = -EINVAL;
 
-	if (conf == NULL || conf_check(conf) < 0)
+	if (conf == NULL || conf_check(conf) < 0 || pool_check(conf, rte_lcore_count()) < 0)
 		goto err;
 	rc = -ENOMEM;
 	s = rte_zmalloc("ft_stack", sizeof(*s), RTE_CACHE_LINE_SIZE);
