@@ -26,6 +26,9 @@
 #include "client.h"
 #include "config.h"
 
+/* Requests are built in one mbuf (2048-byte data room less the header room). */
+#define ECHO_MAX_SIZE 1900u
+
 struct echo_opts {
 	const char *config;
 	bool check_only;
@@ -43,9 +46,10 @@ usage(const char *prog)
 		"  --ping ADDR        client: send N echo requests to ADDR and check the replies\n"
 		"  --udp ADDR:PORT    client: send N UDP datagrams to an echo service and check them\n"
 		"  --count N          requests per client phase (default 100)\n"
-		"  --size BYTES       payload size, 4..8000 (default 64)\n"
+		"  --size BYTES       payload size, 4..%u (one mbuf; above the MTU it is fragmented;\n"
+		"                     default 64)\n"
 		"  --window N         requests in flight (default 32)\n"
-		"  --timeout-ms MS    give up after MS (default 10000)\n", prog);
+		"  --timeout-ms MS    give up after MS (default 10000)\n", prog, ECHO_MAX_SIZE);
 }
 
 static int
@@ -90,7 +94,7 @@ parse_opt(struct echo_opts *o, int opt, const char *arg)
 	case 'p': return ft_ip4_parse(arg, &c->ping_dst) < 0 ? -1 : 0;
 	case 'u': return parse_endpoint(arg, &c->udp_dst, &c->udp_port);
 	case 'n': return parse_u32(arg, 1, 10000000, &c->count);
-	case 's': if (parse_u32(arg, 4, 8000, &v) < 0) return -1; c->size = (uint16_t)v; return 0;
+	case 's': if (parse_u32(arg, 4, ECHO_MAX_SIZE, &v) < 0) return -1; c->size = (uint16_t)v; return 0;
 	case 'w': return parse_u32(arg, 1, 4096, &c->window);
 	case 't': return parse_u32(arg, 1, 3600000, &c->timeout_ms);
 	default: return -1;

@@ -125,6 +125,10 @@ input_one(struct ft_worker *w, uint16_t iface, struct rte_mbuf *m)
 					 w->net->arp_timeout_tsc, for_us && request);
 	if (e != NULL)
 		flush_pending(w, iface, e);
+	if (!for_us && sip == tip) {
+		rte_pktmbuf_free(m); /* a gratuitous announcement: handled by the merge above */
+		return;
+	}
 	if (!for_us) {
 		ft_drop(w, m, FT_DROP_ARP_NOT_US);
 		return;

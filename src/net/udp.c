@@ -31,7 +31,10 @@ csum_ok(const struct ft_worker *w, uint16_t iface, struct rte_mbuf *m,
 
 	if (uh->dgram_cksum == 0)
 		return true;
-	if (w->ifaces[iface].rx_l4_csum && f == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+	/* NONE: the packet holds a partial checksum (a virtio peer offloaded it) but the
+	 * device vouches for the data: as good as GOOD. */
+	if (w->ifaces[iface].rx_l4_csum &&
+	    (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD || f == RTE_MBUF_F_RX_L4_CKSUM_NONE))
 		return true;
 	if (w->ifaces[iface].rx_l4_csum && f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		return false;

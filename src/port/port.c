@@ -36,7 +36,9 @@ vdev_args(const struct ft_port_conf *pc, uint16_t n_queues, char *buf, size_t le
 	case FT_PORT_TAP:
 		return snprintf(buf, len, "iface=%s", pc->dev);
 	case FT_PORT_MEMIF:
-		return snprintf(buf, len, "socket=%s,role=%s,id=0", pc->dev,
+		/* A socket file, not Linux's abstract namespace: other memif peers (VPP,
+		 * another DPDK app) find it by path. */
+		return snprintf(buf, len, "socket=%s,socket-abstract=no,role=%s,id=0", pc->dev,
 				pc->memif_server ? "server" : "client");
 	case FT_PORT_VIRTIO_USER:
 		return snprintf(buf, len, "path=%s,queues=%u", pc->dev, n_queues);
