@@ -73,7 +73,7 @@ if [ "$unit_only" = 0 ]; then
 	if [ "$(id -u)" -ne 0 ]; then
 		echo "integration: skipped (needs root for tap devices and namespaces)"
 	else
-		BUILD=$BUILD "$ROOT/tests/integration/run_all.sh" | tee "$BUILD/integration.out"
+		FT_BUILD=$BUILD "$ROOT/tests/integration/run_all.sh" | tee "$BUILD/integration.out"
 		line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$BUILD/integration.out" | tail -1)
 		if [ -n "$line" ]; then
 			passed=$((passed + $(echo "$line" | awk '{print $1}')))

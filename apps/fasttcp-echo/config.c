@@ -17,10 +17,11 @@
 
 static const char *const top_keys[] = { "stack", "echo", NULL };
 
-static const char *const echo_keys[] = { "udp_port", NULL };
+static const char *const echo_keys[] = { "udp_port", "tcp_port", NULL };
 
 static const struct app_conf_uint echo_uints[] = {
 	{ "udp_port", 0, 65535, false, APP_CONF_FIELD(struct echo_config, udp_port) },
+	{ "tcp_port", 0, 65535, false, APP_CONF_FIELD(struct echo_config, tcp_port) },
 };
 
 /* Defaults of the app's own sections; the stack's come from ft_stack_conf_init(). */
@@ -28,6 +29,7 @@ static void
 echo_defaults(struct echo_config *out)
 {
 	out->udp_port = ECHO_DEFAULT_UDP_PORT;
+	out->tcp_port = ECHO_DEFAULT_UDP_PORT;
 }
 
 static int

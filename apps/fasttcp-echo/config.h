@@ -14,6 +14,7 @@
 struct echo_config {
 	struct ft_stack_conf stack;
 	uint16_t udp_port; /* UDP echo port; 0 disables the UDP echo (default 7) */
+	uint16_t tcp_port; /* TCP echo port; 0 disables the TCP echo (default 7) */
 };
 
 /*

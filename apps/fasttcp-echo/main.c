@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * fasttcp-echo: a libfasttcp host that answers ARP and ping and echoes UDP datagrams
- * (the TCP echo joins when the TCP layer lands). With --ping/--udp it is instead a client
+ * fasttcp-echo: a libfasttcp host that answers ARP and ping and echoes UDP datagrams and TCP
+ * streams (RFC 862). With --ping/--udp it is instead a client
  * that checks a peer (client.c) and exits 0 only if every reply was correct.
  *
  *   fasttcp-echo [EAL options] -- -c FILE [--check] [--ping ADDR] [--udp ADDR:PORT]
@@ -25,6 +25,7 @@
 #include "app_run.h"
 #include "client.h"
 #include "config.h"
+#include "tcp_echo.h"
 
 /* Requests are built in one mbuf (2048-byte data room less the header room). */
 #define ECHO_MAX_SIZE 1900u
@@ -152,8 +153,10 @@ run(struct echo_config *cfg, struct echo_opts *o)
 	}
 	if (client)
 		ec = echo_client_create(s, &o->client);
-	else if (cfg->udp_port != 0)
+	if (!client && cfg->udp_port != 0)
 		rc = ft_udp_bind(s, cfg->udp_port, udp_echo, NULL);
+	if (!client && rc == 0 && cfg->tcp_port != 0)
+		rc = tcp_echo_listen(s, cfg->tcp_port);
 	if ((client && ec == NULL) || rc < 0) {
 		fprintf(stderr, "fasttcp-echo: setup failed: %s\n", ft_strerror(rc ? rc : -ENOMEM));
 		ft_stack_destroy(s);

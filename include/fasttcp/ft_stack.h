@@ -58,7 +58,7 @@ struct ft_port_conf {
 struct ft_stack_conf {
 	struct ft_port_conf ports[FT_MAX_PORTS];
 	uint16_t n_ports;
-	uint32_t n_mbufs;          /**< mbufs in the pool (default 16383) */
+	uint32_t n_mbufs;          /**< mbufs in the pool (default 65535) */
 	uint32_t arp_entries;      /**< ARP cache slots per worker, power of two (default 1024) */
 	uint32_t arp_timeout_ms;   /**< a resolved entry is re-resolved after this (default 60000) */
 	uint16_t arp_queue_len;    /**< packets held per unresolved next hop (default 8) */
@@ -72,6 +72,14 @@ struct ft_stack_conf {
 	bool idle_backoff;         /**< sleep when idle (default true) */
 	uint32_t idle_sleep_us;    /**< longest idle sleep (default 200) */
 	bool gratuitous_arp;       /**< announce each address at start (default true) */
+	uint32_t tcp_max_conns;    /**< TCP connection blocks per worker; 0 disables TCP
+				    *   (default 16384) */
+	uint32_t tcp_sndbuf;       /**< send buffer per connection, bytes (default 262144) */
+	uint32_t tcp_rcvbuf;       /**< receive buffer per connection, bytes (default 262144) */
+	uint32_t tcp_syn_backlog;  /**< half-open connections per worker (default 1024) */
+	uint32_t tcp_time_wait_ms; /**< TIME-WAIT duration (default 60000, as Linux) */
+	uint32_t tcp_delack_ms;    /**< delayed-ACK timeout (default 40) */
+	uint32_t tcp_min_rto_ms;   /**< lower bound of the RTO (default 200, as Linux) */
 };
 
 /** Fill @p conf with defaults and no ports. Any thread. */

@@ -49,6 +49,25 @@ extern "C" {
 	X(UDP_LEN, "udp_len", "UDP length field disagrees with the IP payload") \
 	X(UDP_CSUM, "udp_csum", "bad UDP checksum") \
 	X(UDP_NO_PORT, "udp_no_port", "UDP to a closed port (ICMP port unreachable sent)") \
+	X(TCP_SHORT, "tcp_short", "TCP shorter than its header") \
+	X(TCP_DOFF, "tcp_doff", "TCP data offset below 5 or beyond the segment") \
+	X(TCP_CSUM, "tcp_csum", "bad TCP checksum") \
+	X(TCP_OPTS, "tcp_opts", "malformed TCP options (length 0/1, past the header, bad size)") \
+	X(TCP_FLAGS, "tcp_flags", "invalid flag combination (SYN+FIN, SYN+RST, no flags)") \
+	X(TCP_BCAST, "tcp_bcast", "TCP to a broadcast address") \
+	X(TCP_NO_CONN, "tcp_no_conn", "segment for no connection or listener (RST sent)") \
+	X(TCP_OUT_OF_WINDOW, "tcp_out_of_window", "unacceptable sequence number (ACK sent)") \
+	X(TCP_PAWS, "tcp_paws", "timestamp older than the last one (PAWS, RFC 7323 5)") \
+	X(TCP_RST_INVALID, "tcp_rst_invalid", "RST not exactly at rcv_nxt (challenge ACK, RFC 5961 3)") \
+	X(TCP_SYN_SYNC, "tcp_syn_sync", "SYN on a synchronized connection (challenge ACK, RFC 5961 4)") \
+	X(TCP_ACK_INVALID, "tcp_ack_invalid", "ACK of unsent data or too old (RFC 5961 5)") \
+	X(TCP_NO_ACK, "tcp_no_ack", "segment without ACK on a synchronized connection") \
+	X(TCP_SYN_QUEUE_FULL, "tcp_syn_queue_full", "SYN dropped: listen queue full") \
+	X(TCP_CONN_FULL, "tcp_conn_full", "no connection block free") \
+	X(TCP_OOO_FULL, "tcp_ooo_full", "out-of-order queue full") \
+	X(TCP_RCV_CLOSED, "tcp_rcv_closed", "data after the application closed (RST sent)") \
+	X(TCP_DUP, "tcp_dup", "segment entirely old (duplicate; D-SACK reported)") \
+	X(TCP_BAD_SYNACK, "tcp_bad_synack", "SYN-ACK acknowledging the wrong sequence (RST sent)") \
 	X(NO_ROUTE, "no_route", "no route to the destination") \
 	X(NO_MBUF, "no_mbuf", "mbuf pool exhausted") \
 	X(TOO_BIG, "too_big", "packet larger than the port MTU and DF set") \
@@ -83,6 +102,25 @@ enum ft_drop_reason {
 	X(icmp_err_rx, "ICMP errors received") \
 	X(udp_rx, "UDP datagrams delivered") \
 	X(udp_tx, "UDP datagrams sent") \
+	X(tcp_segs_rx, "TCP segments received") \
+	X(tcp_segs_tx, "TCP segments sent") \
+	X(tcp_bytes_rx, "TCP payload bytes received in order") \
+	X(tcp_bytes_tx, "TCP payload bytes sent (retransmissions included)") \
+	X(tcp_accepted, "passive opens completed") \
+	X(tcp_connected, "active opens completed") \
+	X(tcp_closed, "connections ended (all reasons)") \
+	X(tcp_conns, "connection blocks in use (gauge)") \
+	X(tcp_time_wait, "connections in TIME_WAIT (gauge)") \
+	X(tcp_rst_tx, "RSTs sent") \
+	X(tcp_rst_rx, "connections reset by the peer") \
+	X(tcp_rexmt_bytes, "bytes retransmitted") \
+	X(tcp_rto, "retransmission timeouts") \
+	X(tcp_fast_rexmt, "fast retransmits (3 duplicate ACKs)") \
+	X(tcp_challenge_ack, "challenge ACKs sent (RFC 5961)") \
+	X(tcp_challenge_limited, "challenge ACKs suppressed by the rate limit") \
+	X(tcp_ooo_segs, "segments queued out of order") \
+	X(tcp_delack, "delayed ACKs sent by the timer") \
+	X(tcp_persist, "zero-window probes sent") \
 	X(idle_sleeps, "idle back-off sleeps")
 
 /** Counters of one worker, or their sum over all workers. */

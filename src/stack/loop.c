@@ -17,6 +17,7 @@
 #include "net/eth.h"
 #include "net/ip4_reass.h"
 #include "stack/stack.h"
+#include "tcp/tcp.h"
 
 
 #define TICK_MS 10
@@ -96,6 +97,7 @@ ft_worker_loop(void *arg)
 		n = poll_ports(w, s);
 		if (s->poll_fn != NULL)
 			s->poll_fn(w, s->poll_arg);
+		ft_tcp_timers_advance(w);
 		if (w->now >= w->next_tick)
 			housekeeping(w);
 		flush_all(w);

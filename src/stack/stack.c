@@ -11,6 +11,7 @@
 
 #include <rte_errno.h>
 #include <rte_malloc.h>
+#include <rte_random.h>
 #include <rte_rcu_qsbr.h>
 
 #include <fasttcp/ft_addr.h>
@@ -23,13 +24,14 @@
 #include "net/ip4_reass.h"
 #include "net/net.h"
 #include "net/udp.h"
+#include "tcp/tcp.h"
 #include "stack/stack.h"
 
 void
 ft_stack_conf_init(struct ft_stack_conf *c)
 {
 	memset(c, 0, sizeof(*c));
-	c->n_mbufs = 16383;
+	c->n_mbufs = 65535;
 	c->arp_entries = 1024;
 	c->arp_timeout_ms = 60000;
 	c->arp_queue_len = 8;
@@ -43,6 +45,13 @@ ft_stack_conf_init(struct ft_stack_conf *c)
 	c->idle_backoff = true;
 	c->idle_sleep_us = 200;
 	c->gratuitous_arp = true;
+	c->tcp_max_conns = 16384;
+	c->tcp_sndbuf = 262144;
+	c->tcp_rcvbuf = 262144;
+	c->tcp_syn_backlog = 1024;
+	c->tcp_time_wait_ms = 60000;
+	c->tcp_delack_ms = 40;
+	c->tcp_min_rto_ms = 200;
 }
 
 static int
@@ -61,6 +70,11 @@ conf_check(const struct ft_stack_conf *c)
 			       "and device are required", i, p->name);
 			return -EINVAL;
 		}
+	}
+	if (c->tcp_max_conns > 0 && (c->tcp_sndbuf < 4096 || c->tcp_rcvbuf < 4096 ||
+				     c->tcp_syn_backlog == 0 || c->tcp_min_rto_ms == 0)) {
+		FT_LOG(ERR, stack, "invalid TCP buffer, backlog or RTO settings");
+		return -EINVAL;
 	}
 	if (c->arp_entries < 16 || (c->arp_entries & (c->arp_entries - 1)) ||
 	    c->arp_queue_len == 0 || c->arp_queue_len > 256 || c->reass_max == 0 ||
@@ -94,6 +108,29 @@ pool_check(const struct ft_stack_conf *c, unsigned int n_workers)
 	return 0;
 }
 
+static struct ft_tcp_shared *
+tcp_create(const struct ft_stack_conf *c)
+{
+	struct ft_tcp_shared *sh;
+
+	if (c->tcp_max_conns == 0)
+		return NULL;
+	sh = rte_zmalloc("ft_tcp_shared", sizeof(*sh), RTE_CACHE_LINE_SIZE);
+	if (sh == NULL)
+		return NULL;
+	sh->max_conns = c->tcp_max_conns;
+	sh->sndbuf = c->tcp_sndbuf;
+	sh->rcvbuf = c->tcp_rcvbuf;
+	sh->syn_backlog = c->tcp_syn_backlog;
+	sh->time_wait_tsc = ft_clock_ms_to_tsc(c->tcp_time_wait_ms);
+	sh->delack_tsc = ft_clock_ms_to_tsc(c->tcp_delack_ms);
+	sh->min_rto_us = c->tcp_min_rto_ms * 1000;
+	sh->max_rto_us = 120 * 1000000; /* RFC 6298 §2.5 allows a maximum of at least 60 s */
+	sh->isn_key[0] = rte_rand();
+	sh->isn_key[1] = rte_rand();
+	return sh;
+}
+
 static struct ft_net *
 net_create(const struct ft_stack_conf *c)
 {
@@ -107,6 +144,8 @@ net_create(const struct ft_stack_conf *c)
 	net->arp_queue_len = c->arp_queue_len;
 	net->proto[IPPROTO_ICMP] = ft_icmp_input;
 	net->proto[IPPROTO_UDP] = ft_udp_input;
+	if (c->tcp_max_conns > 0)
+		net->proto[IPPROTO_TCP] = ft_tcp_input;
 	return net;
 }
 
@@ -168,6 +207,9 @@ ft_stack_create(const struct ft_stack_conf *conf)
 	s->conf = *conf;
 	s->n_workers = rte_lcore_count();
 	s->net = net_create(conf);
+	s->tcp = tcp_create(conf);
+	if (conf->tcp_max_conns > 0 && s->tcp == NULL)
+		goto err_destroy;
 	s->pool = ft_port_pool_create("ft_pool", conf->n_mbufs, (int)rte_socket_id());
 	if (s->net == NULL || s->pool == NULL || (rc = qsbr_create(s)) < 0)
 		goto err_destroy;
@@ -223,6 +265,7 @@ ft_stack_destroy(struct ft_stack *s)
 	rte_mempool_free(s->pool);
 	rte_free(s->qsbr);
 	rte_free(s->net);
+	rte_free(s->tcp);
 	rte_free(s);
 }
 
@@ -289,6 +332,16 @@ ft_udp_unbind(struct ft_stack *s, uint16_t port)
 	if (s == NULL || s->running)
 		return -EINVAL;
 	return ft_udp_table_unbind(s->net, port);
+}
+
+int
+ft_tcp_listen(struct ft_stack *s, uint16_t port, const struct ft_conn_ops *ops, void *arg)
+{
+	if (s == NULL)
+		return -EINVAL;
+	if (s->tcp == NULL)
+		return -ENOTSUP;
+	return s->running ? -EBUSY : ft_tcp_listen_add(s->tcp, port, ops, arg);
 }
 
 int

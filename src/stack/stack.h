@@ -15,6 +15,7 @@
 #include "port/txq.h"
 
 struct ft_net;
+struct ft_tcp_shared;
 
 struct ft_stack {
 	struct ft_stack_conf conf;
@@ -23,6 +24,7 @@ struct ft_stack {
 	struct ft_iface ifaces[FT_MAX_PORTS];
 	uint16_t n_ports;
 	struct ft_net *net;
+	struct ft_tcp_shared *tcp;       /* NULL when TCP is disabled */
 	struct rte_rcu_qsbr *qsbr;
 	unsigned int n_workers;
 	struct ft_worker *workers[RTE_MAX_LCORE];
@@ -39,6 +41,10 @@ int ft_worker_loop(void *worker);
 /* telemetry.c: register /fasttcp/... commands for @p s (one stack per process). */
 void ft_stack_telemetry_register(struct ft_stack *s);
 void ft_stack_telemetry_unregister(struct ft_stack *s);
+
+/* telemetry_tcp.c: fill @p d with one string per TCP connection. */
+struct rte_tel_data;
+int ft_stack_telemetry_tcp(const struct ft_stack *s, struct rte_tel_data *d);
 
 /* workers.c: per-worker state. */
 int ft_stack_workers_create(struct ft_stack *s);

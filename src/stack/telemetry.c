@@ -6,6 +6,7 @@
  *   /fasttcp/workers  per-worker rx/tx/drops/idle sleeps
  *   /fasttcp/ports    per-port device, addresses, link, offloads and ethdev counters
  *   /fasttcp/arp,<port index>  ARP entries of every worker for that port
+ *   /fasttcp/tcp      TCP connections with their sequence and window state (telemetry_tcp.c)
  * Telemetry callbacks take no user argument in DPDK 22.11, so the stack they report on is a
  * file-level pointer: one stack per process. The telemetry thread reads counters that workers
  * write without synchronisation; 64-bit aligned loads do not tear on the supported CPUs, and a
@@ -162,6 +163,12 @@ tel_arp(const char *cmd, const char *params, struct rte_tel_data *d)
 	return 0;
 }
 
+static int
+tel_tcp(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	return tel_stack == NULL ? -ENODEV : ft_stack_telemetry_tcp(tel_stack, d);
+}
+
 void
 ft_stack_telemetry_register(struct ft_stack *s)
 {
@@ -174,6 +181,8 @@ ft_stack_telemetry_register(struct ft_stack *s)
 				   "fasttcp per-worker counters. No parameters");
 	rte_telemetry_register_cmd("/fasttcp/ports", tel_ports,
 				   "fasttcp ports: device, address, link, counters. No parameters");
+	rte_telemetry_register_cmd("/fasttcp/tcp", tel_tcp,
+				   "fasttcp TCP connections and their state. No parameters");
 	rte_telemetry_register_cmd("/fasttcp/arp", tel_arp,
 				   "fasttcp ARP cache. Parameter: port index (default 0)");
 }

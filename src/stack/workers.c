@@ -15,6 +15,7 @@
 #include "net/arp_cache.h"
 #include "net/ip4_reass.h"
 #include "stack/stack.h"
+#include "tcp/tcp.h"
 
 static int
 worker_init(struct ft_stack *s, struct ft_worker *w, unsigned int idx, unsigned int lcore)
@@ -44,7 +45,9 @@ worker_init(struct ft_stack *s, struct ft_worker *w, unsigned int idx, unsigned 
 			return -ENOMEM;
 	}
 	w->reass = ft_reass_create(&rc, (int)rte_lcore_to_socket_id(lcore));
-	return w->reass == NULL ? -rte_errno : 0;
+	if (w->reass == NULL)
+		return -rte_errno;
+	return s->tcp != NULL ? ft_tcp_worker_init(w, s->tcp) : 0;
 }
 
 int
@@ -83,6 +86,7 @@ ft_stack_workers_destroy(struct ft_stack *s)
 			continue;
 		for (uint16_t p = 0; p < s->n_ports; p++)
 			ft_arp_cache_destroy(w->arp[p], ft_arp_free_pending, NULL);
+		ft_tcp_worker_fini(w);
 		ft_reass_destroy(w->reass);
 		rte_free(w);
 		s->workers[i] = NULL;

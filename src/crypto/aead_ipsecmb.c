@@ -1,0 +1,416 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Intel IPsec-MB backends, called directly (no cryptodev layer):
+ *   "ipsec-mb"      the direct API: one IMB_AESxxx_GCM_ENC/DEC call per contiguous GCM op,
+ *                   init/update/finalize for ChaCha20-Poly1305 and for mbuf chains;
+ *   "ipsec-mb-job"  the job API: contiguous ops submitted as jobs, flushed at the end of the
+ *                   burst; chains still go through the direct update path.
+ * Both exist so that bench/crypto/bench_aead.c can show which is faster on a given CPU
+ * (GCM and ChaCha20-Poly1305 are not multi-buffer in IPsec-MB 1.3: a job is processed at
+ * submit, so the job layer only adds overhead unless the library changes that).
+ * Each worker context owns an IMB_MGR initialised with init_mb_mgr_auto() (best ISA for the
+ * CPU); keys hold the expanded AES key and GHASH table (IMB_AESxxx_GCM_PRE, computed once on the
+ * backend's own manager) or the raw ChaCha20 key. Open computes the tag into scratch and
+ * compares it in constant time before reporting success. Note: Debian's IPsec-MB 1.3 writes a
+ * process-wide global per job (ARCHITECTURE.md "Crypto"): measure before relying on multi-lcore
+ * scaling. References: NIST SP 800-38D, RFC 8439 §2.8, intel-ipsec-mb.h (1.3).
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <intel-ipsec-mb.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#include "crypto/aead.h"
+#include "crypto/aead_backend.h"
+
+struct imb_backend {
+	IMB_MGR *mgr;  /* key precomputation only (control thread) */
+};
+
+union imb_key {
+	struct gcm_key_data gcm;       /* 64-byte aligned: ft_aead_key.priv is cache aligned */
+	uint8_t raw[FT_AEAD_KEY_MAX];  /* ChaCha20-Poly1305 */
+};
+
+struct imb_ctx {
+	IMB_MGR *mgr;
+	uint8_t tags[FT_AEAD_BURST_MAX][FT_AEAD_TAG_LEN];  /* job API open: computed tags */
+};
+
+union imb_stream {
+	struct gcm_context_data gcm;
+	struct chacha20_poly1305_context_data chacha;
+};
+
+static IMB_MGR *
+mgr_create(void)
+{
+	IMB_MGR *mgr = alloc_mb_mgr(0);
+
+	if (mgr == NULL)
+		return NULL;
+	init_mb_mgr_auto(mgr, NULL);
+	if (imb_get_errno(mgr) != 0) {
+		free_mb_mgr(mgr);
+		return NULL;
+	}
+	return mgr;
+}
+
+static int
+be_init(struct ft_aead_backend *be, const struct ft_aead_backend_conf *conf)
+{
+	struct imb_backend *ib = (struct imb_backend *)be->priv;
+
+	RTE_SET_USED(conf);
+	be->multiseg = true;
+	ib->mgr = mgr_create();
+	if (ib->mgr == NULL)
+		return -ENOMEM;
+	FT_CRYPTO_LOG(INFO, "%s: IPsec-MB %s, arch %s", be->ops->name, imb_get_version_str(),
+		      ib->mgr->used_arch == IMB_ARCH_AVX512 ? "avx512" :
+		      ib->mgr->used_arch == IMB_ARCH_AVX2 ? "avx2" :
+		      ib->mgr->used_arch == IMB_ARCH_AVX ? "avx" : "sse");
+	return 0;
+}
+
+static void
+be_fini(struct ft_aead_backend *be)
+{
+	struct imb_backend *ib = (struct imb_backend *)be->priv;
+
+	if (ib->mgr != NULL)
+		free_mb_mgr(ib->mgr);
+}
+
+static bool
+supports(const struct ft_aead_backend *be, enum ft_aead_alg alg, uint16_t aad_len)
+{
+	RTE_SET_USED(be);
+	RTE_SET_USED(alg);
+	RTE_SET_USED(aad_len);
+	return true;
+}
+
+static int
+key_init(struct ft_aead_key *key, const uint8_t *bytes)
+{
+	IMB_MGR *mgr = ((struct imb_backend *)key->be->priv)->mgr;
+	union imb_key *ik = (union imb_key *)key->priv;
+
+	switch (key->alg) {
+	case FT_AEAD_AES_128_GCM:
+		IMB_AES128_GCM_PRE(mgr, bytes, &ik->gcm);
+		break;
+	case FT_AEAD_AES_192_GCM:
+		IMB_AES192_GCM_PRE(mgr, bytes, &ik->gcm);
+		break;
+	case FT_AEAD_AES_256_GCM:
+		IMB_AES256_GCM_PRE(mgr, bytes, &ik->gcm);
+		break;
+	case FT_AEAD_CHACHA20_POLY1305:
+		memcpy(ik->raw, bytes, key->key_len);
+		break;
+	default:
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void
+key_fini(struct ft_aead_key *key)
+{
+	RTE_SET_USED(key);  /* aead.c wipes the key schedule */
+}
+
+static int
+ctx_init(struct ft_aead_ctx *ctx)
+{
+	struct imb_ctx *ic = (struct imb_ctx *)ctx->priv;
+
+	ic->mgr = mgr_create();
+	return ic->mgr != NULL ? 0 : -ENOMEM;
+}
+
+static void
+ctx_fini(struct ft_aead_ctx *ctx)
+{
+	struct imb_ctx *ic = (struct imb_ctx *)ctx->priv;
+
+	if (ic->mgr != NULL)
+		free_mb_mgr(ic->mgr);
+}
+
+/* One call for a contiguous GCM op: encrypt or decrypt in place, tag into @p tag. */
+static inline void
+gcm_oneshot(IMB_MGR *mgr, const struct ft_aead_op *op, bool enc, uint8_t *tag)
+{
+	const struct ft_aead_key *k = op->key;
+	const struct gcm_key_data *kd = &((const union imb_key *)k->priv)->gcm;
+	const uint8_t *aad = ft_aead_op_ptr(op, op->aad_off);
+	uint8_t *p = ft_aead_op_ptr(op, op->data_off);
+	struct gcm_context_data gctx;
+
+#define GCM_ONESHOT(bits, dir) IMB_AES##bits##_GCM_##dir(mgr, kd, &gctx, p, p, op->data_len, \
+		op->iv, aad, k->aad_len, tag, FT_AEAD_TAG_LEN)
+	switch (k->alg) {
+	case FT_AEAD_AES_128_GCM:
+		enc ? GCM_ONESHOT(128, ENC) : GCM_ONESHOT(128, DEC);
+		break;
+	case FT_AEAD_AES_192_GCM:
+		enc ? GCM_ONESHOT(192, ENC) : GCM_ONESHOT(192, DEC);
+		break;
+	default:
+		enc ? GCM_ONESHOT(256, ENC) : GCM_ONESHOT(256, DEC);
+		break;
+	}
+#undef GCM_ONESHOT
+}
+
+static inline void
+stream_init(IMB_MGR *mgr, const struct ft_aead_op *op, union imb_stream *st)
+{
+	const struct ft_aead_key *k = op->key;
+	const union imb_key *ik = (const union imb_key *)k->priv;
+	const uint8_t *aad = ft_aead_op_ptr(op, op->aad_off);
+
+	switch (k->alg) {
+	case FT_AEAD_AES_128_GCM:
+		IMB_AES128_GCM_INIT(mgr, &ik->gcm, &st->gcm, op->iv, aad, k->aad_len);
+		break;
+	case FT_AEAD_AES_192_GCM:
+		IMB_AES192_GCM_INIT(mgr, &ik->gcm, &st->gcm, op->iv, aad, k->aad_len);
+		break;
+	case FT_AEAD_AES_256_GCM:
+		IMB_AES256_GCM_INIT(mgr, &ik->gcm, &st->gcm, op->iv, aad, k->aad_len);
+		break;
+	default:
+		IMB_CHACHA20_POLY1305_INIT(mgr, ik->raw, &st->chacha, op->iv, aad, k->aad_len);
+		break;
+	}
+}
+
+static inline void
+stream_update(IMB_MGR *mgr, const struct ft_aead_key *k, union imb_stream *st, bool enc,
+	      uint8_t *p, uint32_t len)
+{
+	const union imb_key *ik = (const union imb_key *)k->priv;
+
+#define GCM_UPDATE(bits, dir) IMB_AES##bits##_GCM_##dir##_UPDATE(mgr, &ik->gcm, &st->gcm, p, p, len)
+#define CHACHA_UPDATE(dir) IMB_CHACHA20_POLY1305_##dir##_UPDATE(mgr, ik->raw, &st->chacha, p, p, len)
+	switch (k->alg) {
+	case FT_AEAD_AES_128_GCM:
+		enc ? GCM_UPDATE(128, ENC) : GCM_UPDATE(128, DEC);
+		break;
+	case FT_AEAD_AES_192_GCM:
+		enc ? GCM_UPDATE(192, ENC) : GCM_UPDATE(192, DEC);
+		break;
+	case FT_AEAD_AES_256_GCM:
+		enc ? GCM_UPDATE(256, ENC) : GCM_UPDATE(256, DEC);
+		break;
+	default:
+		enc ? CHACHA_UPDATE(ENC) : CHACHA_UPDATE(DEC);
+		break;
+	}
+#undef GCM_UPDATE
+#undef CHACHA_UPDATE
+}
+
+static inline void
+stream_final(IMB_MGR *mgr, const struct ft_aead_key *k, union imb_stream *st, bool enc,
+	     uint8_t *tag)
+{
+	const struct gcm_key_data *kd = &((const union imb_key *)k->priv)->gcm;
+
+#define GCM_FINAL(bits, dir) IMB_AES##bits##_GCM_##dir##_FINALIZE(mgr, kd, &st->gcm, tag, \
+		FT_AEAD_TAG_LEN)
+	switch (k->alg) {
+	case FT_AEAD_AES_128_GCM:
+		enc ? GCM_FINAL(128, ENC) : GCM_FINAL(128, DEC);
+		break;
+	case FT_AEAD_AES_192_GCM:
+		enc ? GCM_FINAL(192, ENC) : GCM_FINAL(192, DEC);
+		break;
+	case FT_AEAD_AES_256_GCM:
+		enc ? GCM_FINAL(256, ENC) : GCM_FINAL(256, DEC);
+		break;
+	default:
+		IMB_CHACHA20_POLY1305_ENC_FINALIZE(mgr, &st->chacha, tag, FT_AEAD_TAG_LEN);
+		break;
+	}
+#undef GCM_FINAL
+}
+
+/* Init, one update per segment, finalize: ChaCha20-Poly1305 and every mbuf chain. */
+static void
+stream_one(IMB_MGR *mgr, const struct ft_aead_op *op, bool enc, uint8_t *tag)
+{
+	struct ft_aead_seg_iter it;
+	union imb_stream st;
+	uint32_t len;
+	uint8_t *p;
+
+	stream_init(mgr, op, &st);
+	ft_aead_seg_iter_init(&it, op);
+	while (ft_aead_seg_iter_next(&it, &p, &len))
+		stream_update(mgr, op->key, &st, enc, p, len);
+	stream_final(mgr, op->key, &st, enc, tag);
+}
+
+static inline void
+direct_one(IMB_MGR *mgr, const struct ft_aead_op *op, bool enc, uint8_t *tag)
+{
+	if (op->key->alg != FT_AEAD_CHACHA20_POLY1305 && ft_aead_op_is_contig(op))
+		gcm_oneshot(mgr, op, enc, tag);
+	else
+		stream_one(mgr, op, enc, tag);
+}
+
+static void
+direct_seal(struct ft_aead_ctx *ctx, struct ft_aead_op *ops, uint16_t n)
+{
+	IMB_MGR *mgr = ((struct imb_ctx *)ctx->priv)->mgr;
+
+	for (uint16_t i = 0; i < n; i++) {
+		direct_one(mgr, &ops[i], true, ft_aead_op_ptr(&ops[i], ops[i].tag_off));
+		ops[i].status = 0;
+	}
+}
+
+static void
+direct_open(struct ft_aead_ctx *ctx, struct ft_aead_op *ops, uint16_t n)
+{
+	IMB_MGR *mgr = ((struct imb_ctx *)ctx->priv)->mgr;
+	uint8_t tag[FT_AEAD_TAG_LEN];
+
+	for (uint16_t i = 0; i < n; i++) {
+		direct_one(mgr, &ops[i], false, tag);
+		ops[i].status = ft_aead_tag_equal(tag, ft_aead_op_ptr(&ops[i], ops[i].tag_off)) ?
+				0 : -EBADMSG;
+	}
+}
+
+/* Describe a contiguous op as an IPsec-MB job; the tag goes to (seal) or is computed into @p tag. */
+static void
+job_fill(IMB_JOB *job, struct ft_aead_op *op, bool enc, uint8_t *tag)
+{
+	const struct ft_aead_key *k = op->key;
+	const union imb_key *ik = (const union imb_key *)k->priv;
+	uint8_t *p = ft_aead_op_ptr(op, op->data_off);
+	const uint8_t *aad = ft_aead_op_ptr(op, op->aad_off);
+
+	job->cipher_direction = enc ? IMB_DIR_ENCRYPT : IMB_DIR_DECRYPT;
+	job->chain_order = enc ? IMB_ORDER_CIPHER_HASH : IMB_ORDER_HASH_CIPHER;
+	job->key_len_in_bytes = k->key_len;
+	job->src = p;
+	job->dst = p;
+	job->cipher_start_src_offset_in_bytes = 0;
+	job->msg_len_to_cipher_in_bytes = op->data_len;
+	job->hash_start_src_offset_in_bytes = 0;
+	job->msg_len_to_hash_in_bytes = op->data_len;
+	job->iv = op->iv;
+	job->iv_len_in_bytes = FT_AEAD_IV_LEN;
+	job->auth_tag_output = tag;
+	job->auth_tag_output_len_in_bytes = FT_AEAD_TAG_LEN;
+	job->user_data = op;
+	if (k->alg == FT_AEAD_CHACHA20_POLY1305) {
+		job->cipher_mode = IMB_CIPHER_CHACHA20_POLY1305;
+		job->hash_alg = IMB_AUTH_CHACHA20_POLY1305;
+		job->enc_keys = job->dec_keys = ik->raw;
+		job->u.CHACHA20_POLY1305.aad = aad;
+		job->u.CHACHA20_POLY1305.aad_len_in_bytes = k->aad_len;
+	} else {
+		job->cipher_mode = IMB_CIPHER_GCM;
+		job->hash_alg = IMB_AUTH_AES_GMAC;
+		job->enc_keys = job->dec_keys = &ik->gcm;
+		job->u.GCM.aad = aad;
+		job->u.GCM.aad_len_in_bytes = k->aad_len;
+	}
+}
+
+static void
+job_done(const IMB_JOB *job, bool enc)
+{
+	struct ft_aead_op *op = job->user_data;
+
+	if (unlikely(job->status != IMB_STATUS_COMPLETED))
+		op->status = -EIO;
+	else if (!enc && !ft_aead_tag_equal(job->auth_tag_output,
+					    ft_aead_op_ptr(op, op->tag_off)))
+		op->status = -EBADMSG;
+	else
+		op->status = 0;
+}
+
+static inline void
+job_burst(struct ft_aead_ctx *ctx, struct ft_aead_op *ops, uint16_t n, bool enc)
+{
+	struct imb_ctx *ic = (struct imb_ctx *)ctx->priv;
+	IMB_MGR *mgr = ic->mgr;
+	IMB_JOB *job;
+
+	for (uint16_t i = 0; i < n; i++) {
+		struct ft_aead_op *op = &ops[i];
+		uint8_t *tag = enc ? ft_aead_op_ptr(op, op->tag_off) : ic->tags[i];
+
+		if (!ft_aead_op_is_contig(op)) {
+			stream_one(mgr, op, enc, tag);
+			op->status = enc || ft_aead_tag_equal(tag, ft_aead_op_ptr(op, op->tag_off)) ?
+				     0 : -EBADMSG;
+			continue;
+		}
+		/* The job queue (IMB_MAX_JOBS) is deeper than a burst: a job is always free. */
+		job_fill(IMB_GET_NEXT_JOB(mgr), op, enc, tag);
+		for (job = IMB_SUBMIT_JOB(mgr); job != NULL; job = IMB_GET_COMPLETED_JOB(mgr))
+			job_done(job, enc);
+	}
+	while ((job = IMB_FLUSH_JOB(mgr)) != NULL)
+		job_done(job, enc);
+}
+
+static void
+job_seal(struct ft_aead_ctx *ctx, struct ft_aead_op *ops, uint16_t n)
+{
+	job_burst(ctx, ops, n, true);
+}
+
+static void
+job_open(struct ft_aead_ctx *ctx, struct ft_aead_op *ops, uint16_t n)
+{
+	job_burst(ctx, ops, n, false);
+}
+
+const struct ft_aead_backend_ops ft_aead_ipsecmb_ops = {
+	.name = "ipsec-mb",
+	.be_priv_size = sizeof(struct imb_backend),
+	.key_priv_size = sizeof(union imb_key),
+	.ctx_priv_size = sizeof(struct imb_ctx),
+	.be_init = be_init,
+	.be_fini = be_fini,
+	.supports = supports,
+	.key_init = key_init,
+	.key_fini = key_fini,
+	.ctx_init = ctx_init,
+	.ctx_fini = ctx_fini,
+	.seal = direct_seal,
+	.open = direct_open,
+};
+
+const struct ft_aead_backend_ops ft_aead_ipsecmb_job_ops = {
+	.name = "ipsec-mb-job",
+	.be_priv_size = sizeof(struct imb_backend),
+	.key_priv_size = sizeof(union imb_key),
+	.ctx_priv_size = sizeof(struct imb_ctx),
+	.be_init = be_init,
+	.be_fini = be_fini,
+	.supports = supports,
+	.key_init = key_init,
+	.key_fini = key_fini,
+	.ctx_init = ctx_init,
+	.ctx_fini = ctx_fini,
+	.seal = job_seal,
+	.open = job_open,
+};

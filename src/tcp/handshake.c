@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Opening handshakes (RFC 9293 §3.5, §3.10.7.2-3): a SYN to a listener creates a connection
+ * in SYN-RCVD and answers SYN-ACK; an active open's SYN-SENT accepts the SYN-ACK (or a bare
+ * SYN: simultaneous open, §3.5 figure 7). Options agreed here: MSS (RFC 9293 §3.7.1, RFC 6691),
+ * window scale and timestamps (RFC 7323 §2-3), SACK-permitted (RFC 2018).
+ * The listen queue is bounded per worker (syn_backlog); beyond it SYNs are dropped and counted
+ * (SYN cookies: TODO(tcp): RFC 4987 cookies when the queue is full (#3)).
+ */
+#include <rte_errno.h>
+
+#include "core/clock.h"
+#include "core/worker.h"
+#include "net/iface.h"
+#include "net/ipv4.h"
+#include "tcp/seq.h"
+#include "tcp/tcp.h"
+
+#define OUR_WSCALE 7 /* 128-byte units: a 1 MiB+ receive window fits in 16 bits */
+
+/* MSS we announce: interface MTU minus IPv4 and TCP headers. */
+static uint16_t
+our_mss(const struct ft_worker *w, uint16_t iface)
+{
+	return (uint16_t)(w->ifaces[iface].mtu - 40);
+}
+
+void
+ft_tcp_apply_syn_opts(struct ft_tcb *t, const struct ft_tcp_seg *s)
+{
+	const struct ft_iface *ifc = &t->w->ifaces[t->iface];
+	uint16_t peer_mss = s->opts.mss ? s->opts.mss : 536; /* RFC 9293 §3.7.1 default */
+
+	/* Send MSS: the peer's, bounded by our MTU; leave room for the timestamp option. */
+	t->mss = RTE_MIN(peer_mss, (uint16_t)(ifc->mtu - 40));
+	if (s->opts.has_wscale) {
+		t->flags |= FT_TF_WS_OK;
+		t->snd_wscale = s->opts.wscale;
+		t->rcv_wscale = OUR_WSCALE;
+	}
+	if (s->opts.has_ts) {
+		t->flags |= FT_TF_TS_OK;
+		t->ts_recent = s->opts.tsval;
+		t->ts_recent_at = t->w->now;
+		t->mss -= 12;
+	}
+	if (s->opts.sack_ok)
+		t->flags |= FT_TF_SACK_OK;
+	if (t->mss < 64)
+		t->mss = 64; /* absurd peer MSS: keep segments meaningful */
+	t->cc.mss = t->mss;
+}
+
+static void
+init_send_side(struct ft_worker *w, struct ft_tcb *t)
+{
+	t->iss = ft_tcp_isn(w, t);
+	t->snd_una = t->iss;
+	t->snd_nxt = t->iss + 1;
+	t->snd_max = t->iss + 1;
+}
+
+void
+ft_tcp_input_listen(struct ft_worker *w, const struct ft_tcp_listener *l,
+		    const struct ft_tcp_seg *s)
+{
+	struct ft_tcp_worker *tw = w->tcp;
+	struct ft_tcb *t;
+
+	if (tw->syn_rcvd >= tw->sh->syn_backlog) {
+		w->stats.drops[FT_DROP_TCP_SYN_QUEUE_FULL]++;
+		return;
+	}
+	t = ft_tcb_create(w, s->daddr, s->dport, s->saddr, s->sport);
+	if (t == NULL) {
+		w->stats.drops[FT_DROP_TCP_CONN_FULL]++;
+		return;
+	}
+	t->iface = s->iface;
+	t->flags |= FT_TF_PASSIVE;
+	t->ops = l->ops;
+	t->arg = l->arg;
+	t->state = FT_TCP_SYN_RCVD;
+	tw->syn_rcvd++;
+	t->irs = s->seq;
+	t->rcv_nxt = t->rcv_adv = s->seq + 1;
+	t->snd_wnd = s->wnd; /* never scaled in a SYN (RFC 7323 §2.2) */
+	t->snd_wl1 = s->seq;
+	ft_tcp_apply_syn_opts(t, s);
+	if (!(t->flags & FT_TF_WS_OK))
+		t->rcv_wscale = 0;
+	init_send_side(w, t);
+	ft_tcp_cc_init(t);
+	ft_tcp_send_syn(w, t, true);
+	ft_tcp_timers_on_send(w, t);
+}
+
+/* Active open completed by the SYN-ACK @p s (already checked). */
+static void
+syn_sent_to_established(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_seg *s)
+{
+	t->irs = s->seq;
+	t->rcv_nxt = t->rcv_adv = s->seq + 1;
+	t->snd_una = s->ack;
+	t->snd_wnd = s->wnd;
+	t->snd_wl1 = s->seq;
+	t->snd_wl2 = s->ack;
+	ft_tcp_apply_syn_opts(t, s);
+	if (!(t->flags & FT_TF_WS_OK))
+		t->rcv_wscale = 0;
+	ft_tcp_cc_init(t);
+	t->state = FT_TCP_ESTABLISHED;
+	t->rexmt_count = 0;
+	ft_rtt_reset_backoff(&t->rtt);
+	if (t->flags & FT_TF_TS_OK && s->opts.tsecr != 0)
+		ft_tcp_rtt_sample_ts(w, t, s->opts.tsecr);
+	ft_tcp_timers_on_ack(w, t);
+	ft_tcp_send_ack(w, t);
+	w->stats.tcp_connected++;
+	ft_tcp_report_established(w, t);
+}
+
+void
+ft_tcp_input_syn_sent(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_seg *s)
+{
+	bool ack_ok = (s->flags & FT_TH_ACK) && s->ack == t->snd_max;
+
+	/* §3.10.7.3: an ACK outside (ISS, SND.NXT] gets a RST (unless it is one). */
+	if ((s->flags & FT_TH_ACK) && !ack_ok) {
+		if (!(s->flags & FT_TH_RST))
+			ft_tcp_respond_rst(w, s);
+		w->stats.drops[FT_DROP_TCP_BAD_SYNACK]++;
+		return;
+	}
+	if (s->flags & FT_TH_RST) {
+		if (ack_ok) {
+			w->stats.tcp_rst_rx++;
+			ft_tcp_close_finish(w, t, FT_CLOSE_REFUSED);
+		}
+		return;
+	}
+	if (!(s->flags & FT_TH_SYN))
+		return;
+	if (ack_ok) {
+		syn_sent_to_established(w, t, s);
+		return;
+	}
+	/* Simultaneous open: SYN without ACK. Answer SYN-ACK from SYN-RCVD. */
+	t->irs = s->seq;
+	t->rcv_nxt = t->rcv_adv = s->seq + 1;
+	t->snd_wnd = s->wnd;
+	t->snd_wl1 = s->seq;
+	ft_tcp_apply_syn_opts(t, s);
+	t->state = FT_TCP_SYN_RCVD;
+	w->tcp->syn_rcvd++;
+	ft_tcp_send_syn(w, t, true);
+}
+
+/* Pick a free ephemeral port for the 4-tuple (RFC 6056 §3.3.4-like sequential search). */
+static int
+pick_port(struct ft_worker *w, uint32_t laddr, uint32_t dst, uint16_t dport, uint16_t *port)
+{
+	struct ft_tcp_worker *tw = w->tcp;
+
+	for (int i = 0; i < 16384; i++) {
+		struct ft_tcp_seg probe = { .daddr = laddr, .saddr = dst, .sport = dport };
+		uint16_t p = tw->next_port;
+
+		tw->next_port = (uint16_t)(p == 65535 ? 49152 : p + 1);
+		probe.dport = p;
+		if (ft_tcb_lookup(w, &probe) == NULL && tw->sh->listen_index[p] == 0) {
+			*port = p;
+			return 0;
+		}
+	}
+	return -EADDRNOTAVAIL;
+}
+
+struct ft_conn *
+ft_tcp_connect(struct ft_worker *w, uint32_t dst_ip, uint16_t dst_port,
+	       const struct ft_conn_ops *ops, void *arg)
+{
+	uint16_t iface, port;
+	uint32_t nh;
+	struct ft_tcb *t;
+
+	if (w == NULL || w->tcp == NULL || dst_ip == 0 || dst_port == 0) {
+		rte_errno = EINVAL;
+		return NULL;
+	}
+	if (ft_ip4_route(w, dst_ip, &iface, &nh) < 0) {
+		rte_errno = ENETUNREACH;
+		return NULL;
+	}
+	if (pick_port(w, w->ifaces[iface].ip, dst_ip, dst_port, &port) < 0) {
+		rte_errno = EADDRNOTAVAIL;
+		return NULL;
+	}
+	t = ft_tcb_create(w, w->ifaces[iface].ip, port, dst_ip, dst_port);
+	if (t == NULL) {
+		rte_errno = ENOBUFS;
+		return NULL;
+	}
+	t->iface = iface;
+	t->ops = ops;
+	t->arg = arg;
+	t->state = FT_TCP_SYN_SENT;
+	t->rcv_wscale = OUR_WSCALE;
+	t->mss = our_mss(w, iface);
+	init_send_side(w, t);
+	ft_tcp_send_syn(w, t, false);
+	ft_tcp_timers_on_send(w, t);
+	return (struct ft_conn *)t;
+}

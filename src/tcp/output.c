@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Segment output (RFC 9293 §3.8, §3.10.7): every segment is a freshly allocated header mbuf
+ * holding the TCP header and options, chained to indirect mbufs that reference the payload in
+ * the send buffer (sndbuf.c): nothing is copied and nothing writes an mbuf the device may
+ * still hold (STYLE.md §9.6). IPv4 adds its header in the header mbuf's headroom.
+ * The send loop applies, per segment: the usable window min(cwnd, snd_wnd) - flight, Nagle
+ * (RFC 896, RFC 9293 §3.7.4: hold a short segment while data is unacknowledged, unless
+ * nodelay) and sender-side SWS avoidance (§3.8.6.2.1). FIN follows the last byte.
+ */
+#include <rte_byteorder.h>
+#include <rte_ip.h>
+#include <rte_tcp.h>
+
+#include "core/mbuf.h"
+#include "core/worker.h"
+#include "net/iface.h"
+#include "net/ipv4.h"
+#include "tcp/seq.h"
+#include "tcp/tcp.h"
+
+struct seg_desc {
+	uint32_t seq;
+	uint8_t flags;
+	bool syn_opts;
+};
+
+static uint16_t
+build_options(struct ft_worker *w, const struct ft_tcb *t, bool syn, uint8_t *p)
+{
+	struct ft_tcp_opts o = { 0 };
+
+	o.has_ts = syn ? true : (t->flags & FT_TF_TS_OK) != 0;
+	if (syn) {
+		/* SYN offers everything; SYN-ACK only what the peer offered (RFC 7323 §2.2). */
+		bool synack = t->state == FT_TCP_SYN_RCVD;
+
+		o.mss = (uint16_t)(w->ifaces[t->iface].mtu - 40);
+		o.sack_ok = !synack || (t->flags & FT_TF_SACK_OK);
+		o.has_ts = !synack || (t->flags & FT_TF_TS_OK);
+		o.has_wscale = !synack || (t->flags & FT_TF_WS_OK);
+		o.wscale = t->rcv_wscale;
+	}
+	o.tsval = ft_tcp_ts_now(w);
+	o.tsecr = t->ts_recent;
+	if (!syn && (t->flags & FT_TF_SACK_OK))
+		o.n_sack = ft_tcp_sack_blocks(t, o.sack, FT_TCP_MAX_SACK);
+	return syn ? ft_tcp_opts_build_syn(p, &o) : ft_tcp_opts_build(p, &o);
+}
+
+/*
+ * Build and send one segment: header for @p d, then @p payload (a chain, or NULL). Consumes
+ * @p payload. @return 0 or a negative errno (counted).
+ */
+static int
+xmit(struct ft_worker *w, struct ft_tcb *t, const struct seg_desc *d, struct rte_mbuf *payload)
+{
+	struct rte_mbuf *h = rte_pktmbuf_alloc(w->pool);
+	uint8_t opts[FT_TCP_OPTS_MAX];
+	uint16_t olen = build_options(w, t, d->syn_opts, opts);
+	struct rte_tcp_hdr *th;
+	uint32_t wnd = ft_tcp_rcv_window(t);
+
+	if (h == NULL) {
+		rte_pktmbuf_free(payload);
+		w->stats.drops[FT_DROP_NO_MBUF]++;
+		return -ENOBUFS;
+	}
+	th = (struct rte_tcp_hdr *)rte_pktmbuf_append(h, sizeof(*th) + olen);
+	th->src_port = rte_cpu_to_be_16(t->lport);
+	th->dst_port = rte_cpu_to_be_16(t->fport);
+	th->sent_seq = rte_cpu_to_be_32(d->seq);
+	th->recv_ack = rte_cpu_to_be_32((d->flags & FT_TH_ACK) ? t->rcv_nxt : 0);
+	th->data_off = (uint8_t)(((sizeof(*th) + olen) / 4) << 4);
+	th->tcp_flags = d->flags;
+	/* RFC 7323 §2.2: the window in a SYN is never scaled. */
+	th->rx_win = rte_cpu_to_be_16((uint16_t)RTE_MIN(d->flags & FT_TH_SYN ? wnd :
+					wnd >> t->rcv_wscale, 65535u));
+	th->cksum = 0;
+	th->tcp_urp = 0;
+	memcpy(th + 1, opts, olen);
+	if (d->flags & FT_TH_ACK) {
+		t->rcv_adv = t->rcv_nxt + wnd;
+		t->segs_unacked = 0;
+		t->flags &= ~(FT_TF_ACK_NOW | FT_TF_DELACK);
+		t->dsack_start = t->dsack_end = 0; /* a D-SACK block is reported once */
+	}
+	if (payload != NULL) {
+		rte_pktmbuf_lastseg(h)->next = payload;
+		h->nb_segs += payload->nb_segs;
+		h->pkt_len += payload->pkt_len;
+	}
+	h->l4_len = (uint8_t)(sizeof(*th) + olen);
+	w->stats.tcp_segs_tx++;
+	return ft_ip4_output(w, h, &(struct ft_ip4_out){ .src = t->laddr, .dst = t->faddr,
+			     .proto = IPPROTO_TCP, .df = true,
+			     .l4_csum_off = offsetof(struct rte_tcp_hdr, cksum) });
+}
+
+void
+ft_tcp_send_syn(struct ft_worker *w, struct ft_tcb *t, bool ack)
+{
+	struct seg_desc d = { .seq = t->iss, .flags = FT_TH_SYN | (ack ? FT_TH_ACK : 0),
+			      .syn_opts = true };
+
+	xmit(w, t, &d, NULL);
+}
+
+void
+ft_tcp_send_ack(struct ft_worker *w, struct ft_tcb *t)
+{
+	struct seg_desc d = { .seq = t->snd_nxt, .flags = FT_TH_ACK };
+
+	xmit(w, t, &d, NULL);
+}
+
+void
+ft_tcp_send_rst(struct ft_worker *w, struct ft_tcb *t)
+{
+	struct seg_desc d = { .seq = t->snd_nxt, .flags = FT_TH_RST | FT_TH_ACK };
+
+	w->stats.tcp_rst_tx++;
+	xmit(w, t, &d, NULL);
+}
+
+/* Send [seq, seq + len) of the send buffer, with FIN when @p fin. */
+static int
+send_data(struct ft_worker *w, struct ft_tcb *t, uint32_t seq, uint32_t len, bool fin)
+{
+	struct seg_desc d = { .seq = seq, .flags = FT_TH_ACK };
+	struct rte_mbuf *p = NULL;
+
+	if (len > 0) {
+		p = ft_sndbuf_clone(&t->sb, w->pool, seq - t->snd_una, len);
+		if (p == NULL) {
+			w->stats.drops[FT_DROP_NO_MBUF]++;
+			return -ENOBUFS;
+		}
+		if (seq - t->snd_una + len == t->sb.len)
+			d.flags |= FT_TH_PSH;
+	}
+	if (fin)
+		d.flags |= FT_TH_FIN;
+	if (ft_seq_lt(seq, t->snd_max))
+		w->stats.tcp_rexmt_bytes += len;
+	w->stats.tcp_bytes_tx += len;
+	return xmit(w, t, &d, p);
+}
+
+void
+ft_tcp_retransmit_first(struct ft_worker *w, struct ft_tcb *t)
+{
+	uint32_t len = RTE_MIN((uint32_t)t->mss, t->sb.len);
+	bool fin = (t->flags & FT_TF_FIN_SENT) && len == t->sb.len;
+
+	if (len > 0 || fin)
+		send_data(w, t, t->snd_una, len, fin);
+}
+
+void
+ft_tcp_send_probe(struct ft_worker *w, struct ft_tcb *t)
+{
+	/* One byte at snd_una: the first probe puts it in flight, later ones repeat it. */
+	if (t->sb.len == 0)
+		return;
+	send_data(w, t, t->snd_una, 1, false);
+	if (t->snd_max == t->snd_una)
+		t->snd_nxt = t->snd_max = t->snd_una + 1;
+}
+
+/* How many bytes may go now at snd_nxt (0: none). Sets *fin when the FIN may go too. */
+static uint32_t
+sendable(const struct ft_tcb *t, bool *fin)
+{
+	uint32_t off = t->snd_nxt - t->snd_una;
+	uint32_t avail = off < t->sb.len ? t->sb.len - off : 0;
+	uint32_t flight = t->snd_nxt - t->snd_una;
+	uint32_t wnd = RTE_MIN(t->cc.cwnd, t->snd_wnd);
+	uint32_t len = RTE_MIN(avail, wnd > flight ? wnd - flight : 0);
+
+	len = RTE_MIN(len, (uint32_t)t->mss);
+	*fin = (t->flags & FT_TF_FIN_QUEUED) && len == avail &&
+	       (!(t->flags & FT_TF_FIN_SENT) || ft_seq_lt(t->snd_nxt + len, t->snd_max));
+	if (len == 0 || len == t->mss || len == avail)
+		; /* full segment, or the last bytes: Nagle decides below */
+	else if (len < t->max_snd_wnd / 2)
+		return 0; /* SWS avoidance: wait for a bigger window */
+	/* Nagle: a short segment waits while anything is unacknowledged. */
+	if (len < t->mss && flight > 0 && !(t->flags & FT_TF_NODELAY) && !*fin)
+		return 0;
+	return len;
+}
+
+void
+ft_tcp_output(struct ft_worker *w, struct ft_tcb *t)
+{
+	bool fin, sent = false;
+	uint32_t len;
+
+	if (t->state < FT_TCP_ESTABLISHED || t->state == FT_TCP_TIME_WAIT)
+		goto ack;
+	for (int budget = 64; budget > 0; budget--) {
+		len = sendable(t, &fin);
+		if (len == 0 && !fin)
+			break;
+		if (send_data(w, t, t->snd_nxt, len, fin) < 0)
+			break;
+		if (!(t->flags & FT_TF_RTT_TIMING) && !(t->flags & FT_TF_TS_OK) &&
+		    t->snd_nxt == t->snd_max && len > 0) {
+			t->flags |= FT_TF_RTT_TIMING;
+			t->rtt_seq = t->snd_nxt;
+			t->rtt_at = w->now;
+		}
+		t->snd_nxt += len + fin;
+		if (fin)
+			t->flags |= FT_TF_FIN_SENT;
+		if (ft_seq_gt(t->snd_nxt, t->snd_max))
+			t->snd_max = t->snd_nxt;
+		sent = true;
+		if (fin)
+			break;
+	}
+	if (sent)
+		ft_tcp_timers_on_send(w, t);
+	else if (t->snd_wnd == 0 && t->sb.len > t->snd_nxt - t->snd_una)
+		ft_tcp_timers_on_zero_window(w, t);
+ack:
+	if (!sent && (t->flags & FT_TF_ACK_NOW))
+		ft_tcp_send_ack(w, t);
+}
+
+void
+ft_tcp_respond_rst(struct ft_worker *w, const struct ft_tcp_seg *s)
+{
+	/* RFC 9293 §3.10.7.1: <SEQ=SEG.ACK><CTL=RST> if ACK, else <SEQ=0><ACK=SEG.SEQ+SEG.LEN>
+	 * <CTL=RST,ACK>. A stand-in block carries the addressing; nothing is stored. */
+	struct ft_tcb tmp = { .laddr = s->daddr, .faddr = s->saddr, .lport = s->dport,
+			      .fport = s->sport, .iface = s->iface, .w = w };
+	struct seg_desc d;
+
+	if (s->flags & FT_TH_ACK) {
+		d = (struct seg_desc){ .seq = s->ack, .flags = FT_TH_RST };
+	} else {
+		tmp.rcv_nxt = s->seq + s->len + !!(s->flags & FT_TH_SYN) + !!(s->flags & FT_TH_FIN);
+		d = (struct seg_desc){ .seq = 0, .flags = FT_TH_RST | FT_TH_ACK };
+	}
+	w->stats.tcp_rst_tx++;
+	xmit(w, &tmp, &d, NULL);
+}

@@ -1,0 +1,241 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Receive side: the in-order receive queue (one mbuf chain the application takes whole or
+ * reads from), a bounded out-of-order queue, the advertised window, SACK blocks and the ACK
+ * policy.
+ * - Out-of-order segments (RFC 9293 §3.10.7.4 "seventh"; RFC 5681 §4.2: ACK at once) are kept
+ *   sorted by sequence in a small array allocated from the worker's pool on first use; overlaps
+ *   are trimmed so entries never overlap; when full, the new segment is dropped (counted).
+ * - SACK blocks (RFC 2018 §4): the block holding the most recent segment first, then the rest;
+ *   a D-SACK block (RFC 2883) goes before them in the next ACK.
+ * - Window: buffer minus what is queued, never shrinking the right edge already advertised
+ *   (RFC 9293 §3.8.6.2.1), opened only by at least min(buffer/2, MSS) (receiver-side SWS
+ *   avoidance, §3.8.6.2.2).
+ * - Delayed ACK (RFC 9293 §3.8.6.3, RFC 5681 §4.2): every second full segment, else after
+ *   the delayed-ACK timer; at once when out-of-order data arrives or a hole is filled.
+ */
+#include <string.h>
+
+#include <rte_malloc.h>
+
+#include "core/worker.h"
+#include "tcp/seq.h"
+#include "tcp/tcp.h"
+
+#define OOO_MAX 32
+
+struct ft_tcp_ooo {
+	uint32_t last_seq; /* start of the most recently received segment (SACK order) */
+	uint16_t n;
+	struct {
+		uint32_t seq, len;
+		struct rte_mbuf *m;
+	} e[OOO_MAX];
+};
+
+void
+ft_tcp_ooo_free(struct ft_worker *w, struct ft_tcb *t)
+{
+	if (t->ooo == NULL)
+		return;
+	for (uint16_t i = 0; i < t->ooo->n; i++)
+		rte_pktmbuf_free(t->ooo->e[i].m);
+	rte_free(t->ooo); /* TODO(tcp): a per-worker pool of ooo blocks (#3) */
+	t->ooo = NULL;
+	t->ooo_n = 0;
+}
+
+static uint32_t
+ooo_bytes(const struct ft_tcb *t)
+{
+	uint32_t n = 0;
+
+	for (uint16_t i = 0; t->ooo != NULL && i < t->ooo->n; i++)
+		n += t->ooo->e[i].len;
+	return n;
+}
+
+uint32_t
+ft_tcp_rcv_window(const struct ft_tcb *t)
+{
+	uint32_t used = t->rcvq_len + ooo_bytes(t);
+	uint32_t avail = used < t->rcvq_limit ? t->rcvq_limit - used : 0;
+	uint32_t max = 65535u << t->rcv_wscale;
+	uint32_t adv = ft_seq_gt(t->rcv_adv, t->rcv_nxt) ? t->rcv_adv - t->rcv_nxt : 0;
+
+	avail = RTE_MIN(avail, max);
+	/* Never pull back the right edge; open only by a worthwhile amount (SWS). */
+	if (avail < adv)
+		return adv;
+	if (avail - adv < RTE_MIN(t->rcvq_limit / 2, (uint32_t)t->mss) && adv > 0)
+		return adv;
+	return avail;
+}
+
+static void
+rcvq_append(struct ft_worker *w, struct ft_tcb *t, struct rte_mbuf *m)
+{
+	uint32_t len = m->pkt_len;
+
+	if (t->rcvq == NULL) {
+		t->rcvq = m;
+	} else {
+		t->rcvq_tail->next = m;
+		t->rcvq->nb_segs += m->nb_segs;
+		t->rcvq->pkt_len += len;
+	}
+	t->rcvq_tail = rte_pktmbuf_lastseg(m);
+	t->rcvq_len += len;
+	t->rcv_nxt += len;
+	w->stats.tcp_bytes_rx += len;
+	t->events |= FT_EV_READABLE;
+}
+
+/* Move OOO entries that became contiguous to the receive queue. @return true if any. */
+static bool
+ooo_pull(struct ft_worker *w, struct ft_tcb *t)
+{
+	struct ft_tcp_ooo *o = t->ooo;
+	uint16_t k = 0;
+
+	while (o != NULL && k < o->n && ft_seq_leq(o->e[k].seq, t->rcv_nxt)) {
+		uint32_t skip = t->rcv_nxt - o->e[k].seq;
+
+		if (skip >= o->e[k].len) {
+			rte_pktmbuf_free(o->e[k].m);
+		} else {
+			rte_pktmbuf_adj(o->e[k].m, (uint16_t)skip);
+			rcvq_append(w, t, o->e[k].m);
+		}
+		k++;
+	}
+	if (k == 0)
+		return false;
+	memmove(&o->e[0], &o->e[k], (o->n - k) * sizeof(o->e[0]));
+	o->n -= k;
+	t->ooo_n = o->n;
+	return true;
+}
+
+/* Insert [seq, seq+len) trimmed against its neighbours. Consumes @p m. */
+static void
+ooo_insert(struct ft_worker *w, struct ft_tcb *t, uint32_t seq, struct rte_mbuf *m)
+{
+	struct ft_tcp_ooo *o = t->ooo;
+	uint32_t len = m->pkt_len;
+	uint16_t i = 0;
+
+	if (o == NULL) {
+		o = t->ooo = rte_zmalloc("ft_tcp_ooo", sizeof(*o), 0);
+		if (o == NULL) {
+			ft_drop(w, m, FT_DROP_NO_MBUF);
+			return;
+		}
+	}
+	while (i < o->n && ft_seq_lt(o->e[i].seq, seq))
+		i++;
+	/* Trim the front against the previous entry, the back against the next. */
+	if (i > 0 && ft_seq_gt(o->e[i - 1].seq + o->e[i - 1].len, seq)) {
+		uint32_t cut = o->e[i - 1].seq + o->e[i - 1].len - seq;
+
+		if (cut >= len) {
+			ft_drop(w, m, FT_DROP_TCP_DUP);
+			return;
+		}
+		rte_pktmbuf_adj(m, (uint16_t)cut);
+		seq += cut;
+		len -= cut;
+	}
+	while (i < o->n && ft_seq_leq(o->e[i].seq + o->e[i].len, seq + len)) {
+		/* The new segment covers entry i entirely: replace it. */
+		rte_pktmbuf_free(o->e[i].m);
+		memmove(&o->e[i], &o->e[i + 1], (o->n - i - 1) * sizeof(o->e[0]));
+		o->n--;
+	}
+	if (i < o->n && ft_seq_gt(seq + len, o->e[i].seq)) {
+		rte_pktmbuf_trim(m, (uint16_t)(seq + len - o->e[i].seq));
+		len = o->e[i].seq - seq;
+	}
+	if (o->n == OOO_MAX) {
+		ft_drop(w, m, FT_DROP_TCP_OOO_FULL);
+		return;
+	}
+	memmove(&o->e[i + 1], &o->e[i], (o->n - i) * sizeof(o->e[0]));
+	o->e[i].seq = seq;
+	o->e[i].len = len;
+	o->e[i].m = m;
+	o->n++;
+	o->last_seq = seq;
+	t->ooo_n = o->n;
+	w->stats.tcp_ooo_segs++;
+}
+
+void
+ft_tcp_rcv_data(struct ft_worker *w, struct ft_tcb *t, uint32_t seq, struct rte_mbuf *m)
+{
+	uint32_t wnd_end = t->rcv_nxt + ft_tcp_rcv_window(t);
+	uint32_t len = m->pkt_len;
+
+	/* Trim what lies before RCV.NXT (old) and beyond the window. */
+	if (ft_seq_lt(seq, t->rcv_nxt)) {
+		uint32_t old = t->rcv_nxt - seq;
+
+		t->dsack_start = seq; /* RFC 2883 §4 case 2: partly duplicate */
+		t->dsack_end = t->rcv_nxt;
+		rte_pktmbuf_adj(m, (uint16_t)old);
+		seq = t->rcv_nxt;
+		len -= old;
+		t->flags |= FT_TF_ACK_NOW;
+	}
+	if (ft_seq_gt(seq + len, wnd_end)) {
+		rte_pktmbuf_trim(m, (uint16_t)(seq + len - wnd_end));
+		len = wnd_end - seq;
+	}
+	if (len == 0) {
+		rte_pktmbuf_free(m);
+		return;
+	}
+	if (seq != t->rcv_nxt) {
+		ooo_insert(w, t, seq, m);
+		t->flags |= FT_TF_ACK_NOW; /* RFC 5681 §4.2: immediate duplicate ACK */
+		return;
+	}
+	rcvq_append(w, t, m);
+	t->flags |= FT_TF_DELACK;
+	if (ooo_pull(w, t))
+		t->flags |= FT_TF_ACK_NOW; /* a hole was filled */
+	if (len >= t->mss && ++t->segs_unacked >= 2)
+		t->flags |= FT_TF_ACK_NOW;
+	else
+		ft_tcp_timers_on_delack(w, t);
+}
+
+uint8_t
+ft_tcp_sack_blocks(const struct ft_tcb *t, struct ft_tcp_sack_block *b, uint8_t max)
+{
+	const struct ft_tcp_ooo *o = t->ooo;
+	uint8_t n = 0, first = 0;
+
+	if (t->dsack_end != t->dsack_start && n < max) {
+		b[n].start = t->dsack_start;
+		b[n++].end = t->dsack_end;
+		first = n;
+	}
+	for (uint16_t i = 0; o != NULL && i < o->n && n < max; i++) {
+		uint32_t start = o->e[i].seq, end = start + o->e[i].len;
+
+		while (i + 1 < o->n && o->e[i + 1].seq == end)
+			end += o->e[++i].len;
+		b[n].start = start;
+		b[n].end = end;
+		/* The block with the most recent segment goes first (RFC 2018 §4). */
+		if (ft_seq_in(o->last_seq, start, end) && n > first) {
+			struct ft_tcp_sack_block tmp = b[first];
+
+			b[first] = b[n];
+			b[n] = tmp;
+		}
+		n++;
+	}
+	return n;
+}

@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP internals shared by the files of src/tcp/, grouped by the file that implements them
+ * (WireGuard's queueing.h pattern). struct ft_tcb is the connection block (struct ft_conn in
+ * the public API is the same object). Everything here belongs to one worker.
+ */
+#ifndef FT_TCP_TCP_H
+#define FT_TCP_TCP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+
+#include <fasttcp/ft_tcp.h>
+
+#include "core/timer_wheel.h"
+#include "core/token_bucket.h"
+#include "tcp/cc.h"
+#include "tcp/options.h"
+#include "tcp/rtt.h"
+#include "tcp/sndbuf.h"
+
+struct ft_worker;
+struct rte_hash;
+
+/* RFC 9293 §3.3.2 states. */
+enum ft_tcp_state {
+	FT_TCP_CLOSED,
+	FT_TCP_LISTEN,
+	FT_TCP_SYN_SENT,
+	FT_TCP_SYN_RCVD,
+	FT_TCP_ESTABLISHED,
+	FT_TCP_FIN_WAIT_1,
+	FT_TCP_FIN_WAIT_2,
+	FT_TCP_CLOSE_WAIT,
+	FT_TCP_CLOSING,
+	FT_TCP_LAST_ACK,
+	FT_TCP_TIME_WAIT,
+};
+
+/* TCB flags. */
+#define FT_TF_SACK_OK     0x0001 /* both sides sent SACK-permitted */
+#define FT_TF_TS_OK       0x0002 /* timestamps negotiated */
+#define FT_TF_WS_OK       0x0004 /* window scaling negotiated */
+#define FT_TF_NODELAY     0x0008 /* Nagle off */
+#define FT_TF_ACK_NOW     0x0010 /* send an ACK at the end of this input */
+#define FT_TF_DELACK      0x0020 /* an ACK is owed (delayed) */
+#define FT_TF_FIN_QUEUED  0x0040 /* the application shut down writing: FIN after the data */
+#define FT_TF_FIN_SENT    0x0080 /* FIN occupies snd_max - 1 */
+#define FT_TF_FIN_RCVD    0x0100 /* the peer's FIN was accepted */
+#define FT_TF_APP_CLOSED  0x0200 /* ft_conn_close(): the app holds no reference */
+#define FT_TF_PASSIVE     0x0400 /* created by a listener */
+#define FT_TF_WANT_WRITE  0x0800 /* the app hit the send limit: call writable when room */
+#define FT_TF_IN_RECOVERY 0x1000 /* NewReno fast recovery (RFC 6582) */
+#define FT_TF_REPORTED    0x2000 /* established was reported to the app */
+#define FT_TF_RTT_TIMING  0x4000 /* rtt_seq is being timed (no timestamps) */
+#define FT_TF_DEAD        0x8000 /* closed while busy: destroy when the callback returns */
+
+/* Application callbacks owed (delivered once, at the end of input processing). */
+#define FT_EV_ESTABLISHED 0x01
+#define FT_EV_READABLE    0x02
+#define FT_EV_WRITABLE    0x04
+
+/* The connection block. Hot fields first; no buffers inside (see sndbuf.h, reass.c). */
+struct ft_tcb {
+	/* identity (host order) */
+	uint32_t laddr, faddr;
+	uint16_t lport, fport;
+	uint16_t iface;
+	uint8_t state;         /* enum ft_tcp_state */
+	uint8_t dupacks;
+	uint16_t flags;        /* FT_TF_* */
+	uint16_t mss;          /* send MSS: payload bytes per segment */
+	/* send sequence space (RFC 9293 §3.3.1) */
+	uint32_t iss, snd_una, snd_nxt, snd_max;
+	uint32_t snd_wnd, snd_wl1, snd_wl2;
+	uint32_t max_snd_wnd;  /* largest window the peer offered (RFC 5961 §5.2) */
+	uint8_t snd_wscale, rcv_wscale;
+	uint8_t rexmt_count;   /* consecutive RTO expirations */
+	uint8_t persist_shift;
+	/* receive sequence space */
+	uint32_t irs, rcv_nxt, rcv_wnd, rcv_adv;
+	uint32_t rcvq_limit;   /* receive buffer size */
+	uint32_t ts_recent;    /* RFC 7323 §4.3 */
+	uint64_t ts_recent_at;
+	uint32_t rtt_seq;      /* segment timed for RTT without timestamps */
+	uint64_t rtt_at;
+	uint16_t segs_unacked; /* full segments received since the last ACK (delayed ACK) */
+	uint16_t ooo_n;
+	uint8_t events;        /* FT_EV_*: callbacks owed at the end of this input */
+	uint8_t busy;          /* inside a callback: destruction is deferred */
+	uint32_t dsack_start, dsack_end; /* D-SACK block for the next ACK (RFC 2883) */
+	struct ft_rtt rtt;
+	struct ft_cc_state cc;
+	struct ft_sndbuf sb;
+	struct rte_mbuf *rcvq;      /* in-order data not read yet (chain) */
+	struct rte_mbuf *rcvq_tail;
+	uint32_t rcvq_len;
+	struct ft_tcp_ooo *ooo;     /* out-of-order segments, allocated on first use */
+	/* timers: one wheel entry armed at the earliest of these deadlines (TSC, 0 = off) */
+	struct ft_timer timer;
+	uint64_t t_rexmt, t_delack, t_persist, t_keep, t_2msl;
+	uint64_t idle_since;
+	/* application */
+	const struct ft_conn_ops *ops;
+	void *arg;
+	struct ft_worker *w;
+	struct ft_tcb *next_free;
+};
+
+/* A listening port (shared, read-only while running). */
+struct ft_tcp_listener {
+	const struct ft_conn_ops *ops;
+	void *arg;
+	uint16_t port;
+};
+
+#define FT_TCP_MAX_LISTENERS 255
+
+/* What all workers share: configuration in TSC/bytes, listeners, secrets. Read-only while
+ * running. */
+struct ft_tcp_shared {
+	uint32_t max_conns;        /* per worker */
+	uint32_t sndbuf, rcvbuf;   /* bytes per connection */
+	uint32_t syn_backlog;      /* SYN-RCVD connections per worker */
+	uint64_t time_wait_tsc;
+	uint64_t delack_tsc;
+	uint32_t min_rto_us, max_rto_us;
+	uint64_t isn_key[2];       /* RFC 6528 secret */
+	uint8_t listen_index[65536]; /* 0 = none, else 1 + index into listeners */
+	struct ft_tcp_listener listeners[FT_TCP_MAX_LISTENERS];
+};
+
+/* Per-worker TCP state. */
+struct ft_tcp_worker {
+	const struct ft_tcp_shared *sh;
+	uint32_t syn_rcvd;            /* connections in SYN-RCVD (bounded by syn_backlog) */
+	struct ft_token_bucket challenge_tb; /* RFC 5961 §7 challenge ACK limit */
+	struct rte_hash *conns;       /* 4-tuple -> tcb */
+	struct ft_tcb *tcbs;          /* max_conns blocks, allocated at setup */
+	struct ft_tcb *free;
+	uint32_t max_conns, n_conns;
+	struct ft_timer_wheel tw;
+	uint16_t next_port;           /* ephemeral port cursor */
+};
+
+/* TCP header flags. */
+#define FT_TH_FIN 0x01
+#define FT_TH_SYN 0x02
+#define FT_TH_RST 0x04
+#define FT_TH_PSH 0x08
+#define FT_TH_ACK 0x10
+#define FT_TH_URG 0x20
+
+/* A parsed incoming segment (input.c fills it, the state handlers read it). */
+struct ft_tcp_seg {
+	uint32_t seq, ack, len;     /* len: payload bytes (SYN/FIN not counted) */
+	uint32_t wnd;               /* raw window field (unscaled) */
+	uint8_t flags;
+	struct ft_tcp_opts opts;
+	uint32_t saddr, daddr;
+	uint16_t sport, dport;
+	uint16_t iface;
+};
+
+/* tcb.c */
+int ft_tcp_worker_init(struct ft_worker *w, const struct ft_tcp_shared *sh);
+void ft_tcp_worker_fini(struct ft_worker *w);
+struct ft_tcb *ft_tcb_lookup(struct ft_worker *w, const struct ft_tcp_seg *s);
+struct ft_tcb *ft_tcb_create(struct ft_worker *w, uint32_t laddr, uint16_t lport,
+			     uint32_t faddr, uint16_t fport);
+void ft_tcb_destroy(struct ft_worker *w, struct ft_tcb *t);
+uint32_t ft_tcp_isn(struct ft_worker *w, const struct ft_tcb *t);
+
+/* api.c */
+int ft_tcp_listen_add(struct ft_tcp_shared *sh, uint16_t port, const struct ft_conn_ops *ops,
+		      void *arg);
+
+/* input.c */
+void ft_tcp_input(struct ft_worker *w, struct rte_mbuf *m, uint16_t iface);
+
+/* handshake.c */
+void ft_tcp_input_listen(struct ft_worker *w, const struct ft_tcp_listener *l,
+			 const struct ft_tcp_seg *s);
+void ft_tcp_input_syn_sent(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_seg *s);
+void ft_tcp_apply_syn_opts(struct ft_tcb *t, const struct ft_tcp_seg *s);
+
+/* established.c: states SYN-RCVD and after. Consumes @p m (payload, may be NULL). */
+void ft_tcp_input_sync(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_seg *s,
+		       struct rte_mbuf *m);
+void ft_tcp_challenge_ack(struct ft_worker *w, struct ft_tcb *t);
+void ft_tcp_report_established(struct ft_worker *w, struct ft_tcb *t);
+/* Deliver owed callbacks, run output, finish a deferred close. */
+void ft_tcp_finish_input(struct ft_worker *w, struct ft_tcb *t);
+
+/* ack.c */
+enum ft_tcp_ack_verdict { FT_ACK_CONTINUE, FT_ACK_DROP, FT_ACK_CLOSED };
+enum ft_tcp_ack_verdict ft_tcp_process_ack(struct ft_worker *w, struct ft_tcb *t,
+					   const struct ft_tcp_seg *s);
+void ft_tcp_cc_init(struct ft_tcb *t);
+uint32_t ft_tcp_ts_now(const struct ft_worker *w);
+void ft_tcp_rtt_sample_ts(struct ft_worker *w, struct ft_tcb *t, uint32_t tsecr);
+
+/* reass.c: receive queue and out-of-order segments. Consume @p m. */
+void ft_tcp_rcv_data(struct ft_worker *w, struct ft_tcb *t, uint32_t seq, struct rte_mbuf *m);
+void ft_tcp_ooo_free(struct ft_worker *w, struct ft_tcb *t);
+uint32_t ft_tcp_rcv_window(const struct ft_tcb *t);
+uint8_t ft_tcp_sack_blocks(const struct ft_tcb *t, struct ft_tcp_sack_block *b, uint8_t max);
+
+/* output.c */
+void ft_tcp_output(struct ft_worker *w, struct ft_tcb *t);
+void ft_tcp_send_ack(struct ft_worker *w, struct ft_tcb *t);
+void ft_tcp_send_syn(struct ft_worker *w, struct ft_tcb *t, bool ack);
+void ft_tcp_send_rst(struct ft_worker *w, struct ft_tcb *t);
+void ft_tcp_respond_rst(struct ft_worker *w, const struct ft_tcp_seg *s);
+void ft_tcp_retransmit_first(struct ft_worker *w, struct ft_tcb *t);
+void ft_tcp_send_probe(struct ft_worker *w, struct ft_tcb *t);
+
+/* close.c */
+void ft_tcp_close_finish(struct ft_worker *w, struct ft_tcb *t, enum ft_close_reason r);
+void ft_tcp_enter_time_wait(struct ft_worker *w, struct ft_tcb *t);
+
+/* timer.c: the event API; only timer.c arms the connection timer. */
+void ft_tcp_timers_on_send(struct ft_worker *w, struct ft_tcb *t);
+void ft_tcp_timers_on_ack(struct ft_worker *w, struct ft_tcb *t);
+void ft_tcp_timers_on_delack(struct ft_worker *w, struct ft_tcb *t);
+void ft_tcp_timers_on_zero_window(struct ft_worker *w, struct ft_tcb *t);
+void ft_tcp_timers_on_time_wait(struct ft_worker *w, struct ft_tcb *t);
+void ft_tcp_timers_on_fin_wait_2(struct ft_worker *w, struct ft_tcb *t);
+void ft_tcp_timers_stop(struct ft_worker *w, struct ft_tcb *t);
+void ft_tcp_timers_advance(struct ft_worker *w);
+void ft_tcp_timers_fire(struct ft_worker *w, struct ft_tcb *t, uint64_t now);
+
+#endif /* FT_TCP_TCP_H */

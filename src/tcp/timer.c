@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * TCP timers, WireGuard timers.c style: the rest of the TCP code reports events
+ * (on_send, on_ack, on_delack, ...) and only this file sets deadlines. Each connection has one
+ * wheel entry (core/timer_wheel.c) armed at the earliest of its deadlines: retransmission
+ * (RFC 6298 §5, with the SYN variants of §5.7), delayed ACK (RFC 9293 §3.8.6.3), persist
+ * (zero-window probe with back-off, §3.8.6.1), FIN-WAIT-2 idle limit, TIME-WAIT (2 MSL,
+ * configurable). Deadlines are TSC; 0 = off.
+ */
+#include "core/clock.h"
+#include "core/worker.h"
+#include "tcp/seq.h"
+#include "tcp/tcp.h"
+
+#define MAX_REXMT 12        /* RTO expirations before giving up (~ 15 min at 120 s cap) */
+#define MAX_SYN_REXMT 6     /* SYN / SYN-ACK retries (Linux tcp_syn_retries default) */
+#define FIN_WAIT_2_S 60     /* orphaned FIN-WAIT-2 limit (Linux tcp_fin_timeout) */
+#define PERSIST_MIN_MS 200
+#define PERSIST_MAX_MS 60000
+
+static void
+rearm(struct ft_worker *w, struct ft_tcb *t)
+{
+	uint64_t d[] = { t->t_rexmt, t->t_delack, t->t_persist, t->t_2msl };
+	uint64_t next = UINT64_MAX;
+
+	for (unsigned int i = 0; i < RTE_DIM(d); i++)
+		if (d[i] != 0 && d[i] < next)
+			next = d[i];
+	if (next == UINT64_MAX)
+		ft_timer_cancel(&w->tcp->tw, &t->timer);
+	else
+		ft_timer_arm(&w->tcp->tw, &t->timer, next); /* later deadlines re-arm lazily */
+}
+
+/* A zero window is probed by the persist timer, never timed out (§3.8.6.1). */
+static bool
+persisting(const struct ft_tcb *t)
+{
+	return t->state >= FT_TCP_ESTABLISHED && t->snd_wnd == 0;
+}
+
+/* Data or a SYN went out: start the retransmission timer if it is not running (§5.1). */
+void
+ft_tcp_timers_on_send(struct ft_worker *w, struct ft_tcb *t)
+{
+	if (persisting(t)) {
+		ft_tcp_timers_on_zero_window(w, t);
+		return;
+	}
+	if (t->t_rexmt == 0) {
+		t->t_rexmt = w->now + ft_clock_us_to_tsc(ft_rtt_rto(&t->rtt));
+		t->t_persist = 0;
+		rearm(w, t);
+	}
+}
+
+/* New data acknowledged: restart, or stop when all is acknowledged (§5.2, §5.3). */
+void
+ft_tcp_timers_on_ack(struct ft_worker *w, struct ft_tcb *t)
+{
+	if (persisting(t)) {
+		t->t_rexmt = 0;
+		ft_tcp_timers_on_zero_window(w, t);
+		return;
+	}
+	t->persist_shift = 0;
+	t->t_persist = 0;
+	t->t_rexmt = t->snd_una == t->snd_max ? 0 :
+		     w->now + ft_clock_us_to_tsc(ft_rtt_rto(&t->rtt));
+	rearm(w, t);
+}
+
+/* An ACK is owed but may wait (delayed ACK). */
+void
+ft_tcp_timers_on_delack(struct ft_worker *w, struct ft_tcb *t)
+{
+	if (t->t_delack == 0) {
+		t->t_delack = w->now + w->tcp->sh->delack_tsc;
+		rearm(w, t);
+	}
+}
+
+/* The peer's window is zero with data waiting: probe with back-off (§3.8.6.1). */
+void
+ft_tcp_timers_on_zero_window(struct ft_worker *w, struct ft_tcb *t)
+{
+	uint32_t ms;
+
+	if (t->t_persist != 0 || t->sb.len == 0)
+		return;
+	t->t_rexmt = 0;
+	ms = PERSIST_MIN_MS << (t->persist_shift < 10 ? t->persist_shift : 10);
+	ms = RTE_MIN(ms, (uint32_t)PERSIST_MAX_MS);
+	t->t_persist = w->now + ft_clock_ms_to_tsc(ms);
+	rearm(w, t);
+}
+
+void
+ft_tcp_timers_on_time_wait(struct ft_worker *w, struct ft_tcb *t)
+{
+	t->t_rexmt = t->t_persist = t->t_delack = 0;
+	t->t_2msl = w->now + w->tcp->sh->time_wait_tsc;
+	rearm(w, t);
+}
+
+void
+ft_tcp_timers_on_fin_wait_2(struct ft_worker *w, struct ft_tcb *t)
+{
+	if (t->flags & FT_TF_APP_CLOSED) {
+		t->t_2msl = w->now + ft_clock_ms_to_tsc(FIN_WAIT_2_S * 1000);
+		rearm(w, t);
+	}
+}
+
+void
+ft_tcp_timers_stop(struct ft_worker *w, struct ft_tcb *t)
+{
+	t->t_rexmt = t->t_delack = t->t_persist = t->t_2msl = 0;
+	ft_timer_cancel(&w->tcp->tw, &t->timer);
+}
+
+/* RTO (RFC 6298 §5.4-5.7): back off, collapse cwnd, resend from snd_una. */
+static void
+rexmt_fired(struct ft_worker *w, struct ft_tcb *t)
+{
+	bool syn = t->state == FT_TCP_SYN_SENT || t->state == FT_TCP_SYN_RCVD;
+
+	t->t_rexmt = 0;
+	if (++t->rexmt_count > (syn ? MAX_SYN_REXMT : MAX_REXMT)) {
+		if (t->state != FT_TCP_SYN_RCVD || !(t->flags & FT_TF_PASSIVE))
+			ft_tcp_send_rst(w, t);
+		ft_tcp_close_finish(w, t, FT_CLOSE_TIMEOUT);
+		return;
+	}
+	w->stats.tcp_rto++;
+	ft_cc_newreno.on_rto(&t->cc, t->snd_max - t->snd_una, t->snd_max, t->rtt.backoff > 0);
+	ft_rtt_backoff(&t->rtt);
+	t->flags &= ~FT_TF_RTT_TIMING; /* Karn: no samples from retransmitted data */
+	t->dupacks = 0;
+	if (syn) {
+		if (t->rtt.srtt_us == 0)
+			ft_rtt_syn_timeout(&t->rtt);
+		ft_tcp_send_syn(w, t, t->state == FT_TCP_SYN_RCVD);
+		ft_tcp_timers_on_send(w, t);
+		return;
+	}
+	t->snd_nxt = t->snd_una; /* go back: resend from the first unacknowledged byte */
+	ft_tcp_output(w, t);
+	ft_tcp_timers_on_send(w, t);
+}
+
+static void
+persist_fired(struct ft_worker *w, struct ft_tcb *t)
+{
+	t->t_persist = 0;
+	if (t->snd_wnd != 0) {
+		ft_tcp_output(w, t);
+		return;
+	}
+	w->stats.tcp_persist++;
+	t->persist_shift++;
+	ft_tcp_send_probe(w, t);
+	ft_tcp_timers_on_zero_window(w, t);
+}
+
+void
+ft_tcp_timers_fire(struct ft_worker *w, struct ft_tcb *t, uint64_t now)
+{
+	if (t->t_2msl != 0 && t->t_2msl <= now) {
+		t->t_2msl = 0;
+		ft_tcp_close_finish(w, t, FT_CLOSE_NORMAL);
+		return;
+	}
+	if (t->t_delack != 0 && t->t_delack <= now) {
+		t->t_delack = 0;
+		if (t->flags & (FT_TF_DELACK | FT_TF_ACK_NOW) || t->segs_unacked > 0 ||
+		    ft_seq_gt(t->rcv_nxt + ft_tcp_rcv_window(t), t->rcv_adv)) {
+			w->stats.tcp_delack++;
+			ft_tcp_send_ack(w, t);
+		}
+	}
+	if (t->t_persist != 0 && t->t_persist <= now)
+		persist_fired(w, t);
+	if (t->t_rexmt != 0 && t->t_rexmt <= now) {
+		rexmt_fired(w, t);
+		if (t->state == FT_TCP_CLOSED || (t->flags & FT_TF_DEAD))
+			return;
+	}
+	rearm(w, t);
+}
+
+void
+ft_tcp_timers_advance(struct ft_worker *w)
+{
+	if (w->tcp != NULL && ft_timer_wheel_next_expiry(&w->tcp->tw) <= w->now)
+		ft_timer_wheel_advance(&w->tcp->tw, w->now, 4096);
+}
