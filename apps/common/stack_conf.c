@@ -20,7 +20,7 @@
 
 static const char *const stack_keys[] = {
 	"mbufs", "idle_backoff", "idle_sleep_us", "gratuitous_arp",
-	"arp", "reassembly", "icmp", "ports", NULL
+	"arp", "reassembly", "icmp", "tcp", "ports", NULL
 };
 
 #define SC(m) APP_CONF_FIELD(struct ft_stack_conf, m)
@@ -59,6 +59,21 @@ static const struct app_conf_uint icmp_uints[] = {
 	{ "burst", 1, 100000, false, SC(icmp_burst) },
 };
 
+static const char *const tcp_keys[] = {
+	"max_conns", "sndbuf", "rcvbuf", "syn_backlog", "time_wait_ms", "delack_ms",
+	"min_rto_ms", NULL
+};
+
+static const struct app_conf_uint tcp_uints[] = {
+	{ "max_conns", 0, 4194304, false, SC(tcp_max_conns) }, /* 0 = TCP off */
+	{ "sndbuf", 4096, 1u << 30, false, SC(tcp_sndbuf) },
+	{ "rcvbuf", 4096, 1u << 30, false, SC(tcp_rcvbuf) },
+	{ "syn_backlog", 1, 1048576, false, SC(tcp_syn_backlog) },
+	{ "time_wait_ms", 0, 240000, false, SC(tcp_time_wait_ms) },
+	{ "delack_ms", 1, 500, false, SC(tcp_delack_ms) }, /* RFC 9293 §3.8.6.3: < 0.5 s */
+	{ "min_rto_ms", 1, 60000, false, SC(tcp_min_rto_ms) },
+};
+
 /* Sub-groups of `stack` that hold only integers. */
 static const struct section {
 	const char *key;
@@ -69,6 +84,7 @@ static const struct section {
 	{ "arp", arp_keys, arp_uints, RTE_DIM(arp_uints) },
 	{ "reassembly", reass_keys, reass_uints, RTE_DIM(reass_uints) },
 	{ "icmp", icmp_keys, icmp_uints, RTE_DIM(icmp_uints) },
+	{ "tcp", tcp_keys, tcp_uints, RTE_DIM(tcp_uints) },
 };
 
 /* Keys only some port types accept; port_types[] says which. */
