@@ -3,22 +3,24 @@
  * Hashed hierarchical timing wheel, one per worker: scheme 7 of Varghese & Lauck, "Hashed and
  * Hierarchical Timing Wheels" (SOSP 1987), with per-level occupancy bitmaps so that an advance
  * skips empty ticks (the idea of W. Ahern's timeout.c), and HPTS-style lazy re-arm
- * (/work/shared/ref/tcp-design.md §4.3-4.5). It owns no timer policy: what RTO, delayed ACK
+ * (tcp-design.md §4.3-4.5). It owns no timer policy: what RTO, delayed ACK
  * or keepalive mean lives in tcp/timer.c; turning TSC into time lives in core/clock.h.
  *
- * Layout: level k has 64 slots of 64^k ticks. A timer whose expiry tick is e, while the wheel
- * is at tick cur < e, is filed at the level of the highest 6-bit digit in which e and cur
- * differ, in the slot named by e's digit there. Invariant: for every filed timer, e's digits
- * above its level equal cur's, and its digit at its level is greater than cur's. So the next
- * slot to process is always the lowest occupied slot of the lowest non-empty level, and its
- * tick is cur's higher digits followed by that slot's digit and zeroes (slot_tick()). At that
- * tick the slot is spliced into the run list; each of its timers then either fires (its
- * deadline is due) or is re-filed by its exact deadline into a lower level (a cascade) or, if
- * it was lazily re-armed, wherever its new deadline says. Each timer therefore fires exactly
- * in its tick, and cascades at most FT_TW_LEVELS - 1 times over its life (plus once per lazy
- * re-arm). We cascade instead of firing late like Linux (kernel/time/timer.c) because the
- * delayed-ACK and RACK timers want one-tick precision, and most TCP timers are cancelled or
- * lazily pushed back long before they would cascade.
+ * Layout: level k has 256 slots of 256^k ticks (a tick is tick_len caller units). A timer
+ * whose expiry tick is e, while the wheel is at tick cur < e, is filed at the level of the
+ * highest 8-bit digit in which e and cur differ, in the slot named by e's digit there.
+ * Invariant: for every filed timer, e's digits above its level equal cur's, and its digit at
+ * its level is greater than cur's. So the next slot to process is always the lowest occupied
+ * slot of the lowest non-empty level (two find-first-set operations on the bitmaps), and its
+ * tick is cur's higher digits followed by that slot's digit and zeroes (slot_tick()). advance()
+ * jumps cur straight to that tick, however many empty ticks lie between. There the slot is
+ * spliced into the run list; each of its timers then either fires (its deadline is due) or is
+ * re-filed by its exact deadline into a lower level (a cascade) or, if it was lazily re-armed,
+ * wherever its new deadline says. Each timer therefore fires exactly in its tick, and
+ * cascades at most FT_TW_LEVELS - 1 times over its life (plus once per lazy re-arm that
+ * outlives its slot). We cascade instead of firing late like Linux (kernel/time/timer.c)
+ * because the delayed-ACK and RACK timers want one-tick precision, and most TCP timers are
+ * cancelled or lazily pushed back before they would cascade.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -45,7 +47,11 @@ list_push(struct ft_timer **head, struct ft_timer *t)
 	t->pprev = head;
 }
 
-/* Index into tw->slot[][] if @p pprev is a slot head, else a value >= the slot count. */
+/*
+ * Index into tw->slot[][] if @p pprev is a slot head, else a value >= the slot count: any other
+ * pprev points at tw->run or into a timer, outside the array, and the unsigned difference
+ * wraps or overshoots. Integers, because pointers into different objects may not be compared.
+ */
 static inline uintptr_t
 head_index(const struct ft_timer_wheel *tw, struct ft_timer **pprev)
 {
@@ -55,8 +61,12 @@ head_index(const struct ft_timer_wheel *tw, struct ft_timer **pprev)
 static inline void
 clear_slot_bit(struct ft_timer_wheel *tw, unsigned int lvl, unsigned int s)
 {
-	tw->occupied[lvl] &= ~(UINT64_C(1) << s);
-	if (tw->occupied[lvl] == 0)
+	uint64_t any = 0;
+
+	tw->occupied[lvl][s / 64] &= ~(UINT64_C(1) << (s % 64));
+	for (unsigned int w = 0; w < FT_TW_WORDS; w++)
+		any |= tw->occupied[lvl][w];
+	if (any == 0)
 		tw->level_mask &= ~(UINT32_C(1) << lvl);
 }
 
@@ -94,7 +104,7 @@ file_timer(struct ft_timer_wheel *tw, struct ft_timer *t)
 	lvl = (63 - __builtin_clzll(e ^ tw->cur)) / FT_TW_LEVEL_BITS;
 	s = (unsigned int)(e >> (lvl * FT_TW_LEVEL_BITS)) & (FT_TW_SLOTS - 1);
 	list_push(&tw->slot[lvl][s], t);
-	tw->occupied[lvl] |= UINT64_C(1) << s;
+	tw->occupied[lvl][s / 64] |= UINT64_C(1) << (s % 64);
 	tw->level_mask |= UINT32_C(1) << lvl;
 }
 
@@ -105,8 +115,14 @@ next_slot(const struct ft_timer_wheel *tw, unsigned int *lvl, unsigned int *s)
 	if (tw->level_mask == 0)
 		return false;
 	*lvl = (unsigned int)__builtin_ctz(tw->level_mask);
-	*s = (unsigned int)__builtin_ctzll(tw->occupied[*lvl]);
-	return true;
+	/* The invariant puts every set bit above cur's digit: the lowest one is next. */
+	for (unsigned int w = 0; w < FT_TW_WORDS; w++) {
+		if (tw->occupied[*lvl][w] != 0) {
+			*s = w * 64 + (unsigned int)__builtin_ctzll(tw->occupied[*lvl][w]);
+			return true;
+		}
+	}
+	return false; /* unreachable: level_mask said this level is occupied */
 }
 
 /* Tick at which slot @p s of level @p lvl is due (see the invariant in the file header). */

@@ -69,9 +69,15 @@ check_op(const struct ft_aead_ctx *ctx, const struct ft_aead_op *op)
 		     (uint64_t)op->tag_off + FT_AEAD_TAG_LEN > first ||
 		     data_end > rte_pktmbuf_pkt_len(m)))
 		return -EINVAL;
-	/* In-place open reads the tag after the data is rewritten: they must not overlap. */
-	if (unlikely(op->data_len > 0 && op->tag_off < data_end &&
-		     op->data_off < (uint64_t)op->tag_off + FT_AEAD_TAG_LEN))
+	/*
+	 * Data is rewritten in place while AAD and tag are read (or the tag written): overlaps
+	 * would give backend-dependent results.
+	 */
+	if (unlikely(op->data_len > 0 &&
+		     ((op->tag_off < data_end &&
+		       op->data_off < (uint64_t)op->tag_off + FT_AEAD_TAG_LEN) ||
+		      (k->aad_len > 0 && op->aad_off < data_end &&
+		       op->data_off < (uint64_t)op->aad_off + k->aad_len))))
 		return -EINVAL;
 	if (likely(data_end <= first))
 		return 0;

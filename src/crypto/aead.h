@@ -2,8 +2,9 @@
 /*
  * Backend-neutral burst AEAD (AES-128/192/256-GCM, ChaCha20-Poly1305) over rte_mbufs, in
  * place, in the style of DPDK lib/ipsec: one call per burst, failed ops moved past the good
- * ones (STYLE §0.4, §9.4). The backend (OpenSSL, IPsec-MB direct, cryptodev CPU crypto, lookaside
- * cryptodev) is chosen by name once at setup and specialised into function pointers (§0.5).
+ * ones (STYLE §0.4, §9.4). The backend (OpenSSL, IPsec-MB direct, cryptodev CPU crypto,
+ * lookaside cryptodev) is chosen by name once at setup and specialised into function pointers
+ * (STYLE §0.5).
  *
  * Objects and calling context:
  *   backend  one per process and configured device; control thread (setup/teardown).
@@ -58,15 +59,15 @@ enum {
  * Offsets count from the start of the packet data (rte_pktmbuf_mtod(m)). The AAD
  * [aad_off, aad_off + key aad_len) and the tag [tag_off, tag_off + 16) must lie in the first
  * segment; the data [data_off, data_off + data_len) may span segments on backends for which
- * ft_aead_backend_has_multiseg() is true. The tag must not overlap the data. Data is
+ * ft_aead_backend_has_multiseg() is true. Neither AAD nor tag may overlap the data. Data is
  * encrypted/decrypted in place; seal writes the tag, open reads it.
  *
  * status after the call: 0, or a negative errno:
  *   -EINVAL    malformed op: NULL mbuf or key, key of another backend, region outside the
- *              packet, AAD or tag not in the first segment
+ *              packet, AAD or tag not in the first segment or overlapping the data
  *   -ENOTSUP   data spans segments and the backend has no SGL support
  *   -E2BIG     more than FT_AEAD_SEGS_MAX segments, or op past FT_AEAD_BURST_MAX in the call
- *   -EBADMSG   open: authentication failed (the data region then holds garbage)
+ *   -EBADMSG   open: authentication failed (the data region is then undefined)
  *   -ENOBUFS   cryptodev: crypto op pool empty; -EBUSY: queue pair full (op not processed)
  *   -ETIMEDOUT cryptodev: the device did not return the op within the poll budget. m is then
  *              set to NULL: the mbuf now belongs to the ctx, which frees it when the device
@@ -88,8 +89,9 @@ struct ft_aead_op {
 struct ft_aead_backend_conf {
 	/*
 	 * "openssl"       OpenSSL 3 EVP: the reference and test oracle.
-	 * "ipsec-mb"      Intel IPsec-MB direct GCM / ChaCha20-Poly1305 API, one call per op.
-	 * "ipsec-mb-job"  Intel IPsec-MB job API (submit/flush), kept to measure against the above.
+	 * "ipsec-mb"      Intel IPsec-MB called directly: one direct API call per AES-GCM op,
+	 *                 the (multi-buffer) job API for ChaCha20-Poly1305. The fastest here.
+	 * "ipsec-mb-job"  Intel IPsec-MB job API for every op, kept to re-measure the above.
 	 * "cpu-crypto"    rte_cryptodev_sym_cpu_crypto_process() on @device (synchronous).
 	 * "cryptodev"     lookaside enqueue/dequeue on @device (any PMD: aesni_mb, aesni_gcm,
 	 *                 openssl, chacha20_poly1305, qat ...), behind a synchronous facade.

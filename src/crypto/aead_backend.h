@@ -77,6 +77,28 @@ struct ft_aead_ctx {
 	alignas(RTE_CACHE_LINE_SIZE) uint8_t priv[];
 };
 
+/*
+ * The private areas, typed by each backend. Through void * so that the backends' casts do not
+ * trip -Wcast-align (the areas are cache-line aligned); const is the caller's to keep.
+ */
+static inline void *
+ft_aead_backend_priv(const struct ft_aead_backend *be)
+{
+	return (void *)(uintptr_t)be->priv;
+}
+
+static inline void *
+ft_aead_key_priv(const struct ft_aead_key *key)
+{
+	return (void *)(uintptr_t)key->priv;
+}
+
+static inline void *
+ft_aead_ctx_priv(const struct ft_aead_ctx *ctx)
+{
+	return (void *)(uintptr_t)ctx->priv;
+}
+
 extern const struct ft_aead_backend_ops ft_aead_openssl_ops;
 extern const struct ft_aead_backend_ops ft_aead_ipsecmb_ops;
 extern const struct ft_aead_backend_ops ft_aead_ipsecmb_job_ops;

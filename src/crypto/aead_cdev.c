@@ -149,17 +149,17 @@ ft_aead_cdev_supports(const struct ft_aead_cdev *cd, enum ft_aead_alg alg, uint1
 }
 
 int
-ft_aead_cdev_sessions_create(const struct ft_aead_cdev *cd, const struct ft_aead_key *key,
-			     const uint8_t *bytes, void *sess[2])
+ft_aead_cdev_sessions_create(const struct ft_aead_cdev *cd, enum ft_aead_alg alg,
+			     const uint8_t *bytes, uint16_t aad_len, void *sess[2])
 {
 	struct rte_crypto_sym_xform xf = {
 		.type = RTE_CRYPTO_SYM_XFORM_AEAD,
 		.aead = {
-			.algo = cdev_algo(key->alg),
-			.key = { .data = bytes, .length = key->key_len },
+			.algo = cdev_algo(alg),
+			.key = { .data = bytes, .length = (uint16_t)ft_aead_alg_key_len(alg) },
 			.iv = { .offset = FT_AEAD_CDEV_IV_OFFSET, .length = FT_AEAD_IV_LEN },
 			.digest_length = FT_AEAD_TAG_LEN,
-			.aad_length = key->aad_len,
+			.aad_length = aad_len,
 		},
 	};
 

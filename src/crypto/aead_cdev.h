@@ -16,7 +16,6 @@
 #include "crypto/aead.h"
 
 struct rte_mempool;
-struct ft_aead_key;
 
 /* Where a cryptodev op carries the IV: right after the symmetric op (DPDK convention). */
 #define FT_AEAD_CDEV_IV_OFFSET (sizeof(struct rte_crypto_op) + sizeof(struct rte_crypto_sym_op))
@@ -48,11 +47,12 @@ bool ft_aead_cdev_supports(const struct ft_aead_cdev *cd, enum ft_aead_alg alg,
 			   uint16_t aad_len);
 
 /*
- * Create the encrypt (sess[1]) and decrypt (sess[0]) sessions of @p key from @p bytes, IV at
- * FT_AEAD_CDEV_IV_OFFSET. 0 or -errno (-ENOSPC pool empty); nothing left allocated on error.
+ * Create the encrypt (sess[1]) and decrypt (sess[0]) sessions for key @p bytes of @p alg
+ * (key length of alg) and @p aad_len, IV at FT_AEAD_CDEV_IV_OFFSET. 0 or -errno (-ENOSPC
+ * pool empty); nothing is left allocated on error.
  */
-int ft_aead_cdev_sessions_create(const struct ft_aead_cdev *cd, const struct ft_aead_key *key,
-				 const uint8_t *bytes, void *sess[2]);
+int ft_aead_cdev_sessions_create(const struct ft_aead_cdev *cd, enum ft_aead_alg alg,
+				 const uint8_t *bytes, uint16_t aad_len, void *sess[2]);
 
 /* Free both sessions (NULL entries skipped). */
 void ft_aead_cdev_sessions_free(const struct ft_aead_cdev *cd, void *sess[2]);

@@ -45,13 +45,68 @@ struct cpu_ctx {
 	struct rte_crypto_vec vec[FT_AEAD_BURST_MAX * FT_AEAD_SEGS_MAX];
 };
 
+/* Typed views of the private areas (aead_backend.h). */
+static inline struct cpu_backend *
+be_of(const struct ft_aead_backend *be)
+{
+	return ft_aead_backend_priv(be);
+}
+
+static inline struct cpu_key *
+key_of(const struct ft_aead_key *key)
+{
+	return ft_aead_key_priv(key);
+}
+
+static inline struct cpu_ctx *
+ctx_of(const struct ft_aead_ctx *ctx)
+{
+	return ft_aead_ctx_priv(ctx);
+}
+
+/*
+ * The feature flag is not enough: DPDK 22.11's crypto_chacha20_poly1305 advertises
+ * RTE_CRYPTODEV_FF_SYM_CPU_CRYPTO but has no CPU-crypto handler, so every op fails with
+ * ENOTSUP. Seal one empty message with the first algorithm the device has to find out.
+ */
+static int
+probe_cpu_crypto(const struct ft_aead_cdev *cd)
+{
+	uint8_t bytes[FT_AEAD_KEY_MAX] = { 0 }, buf[FT_AEAD_TAG_LEN + FT_AEAD_IV_LEN] = { 0 };
+	struct rte_crypto_vec vec = { .base = buf, .len = 0 };
+	struct rte_crypto_sgl sgl = { .vec = &vec, .num = 1 };
+	struct rte_crypto_va_iova_ptr iv = { .va = buf + FT_AEAD_TAG_LEN }, dig = { .va = buf };
+	int32_t status = EIO;
+	struct rte_crypto_sym_vec sv = {
+		.num = 1, .src_sgl = &sgl, .iv = &iv, .digest = &dig, .aad = &iv, .status = &status,
+	};
+	void *sess[2] = { NULL, NULL };
+	int a, rc;
+
+	for (a = 0; a < FT_AEAD_ALG_COUNT; a++)
+		if (ft_aead_cdev_supports(cd, (enum ft_aead_alg)a, 0))
+			break;
+	if (a == FT_AEAD_ALG_COUNT)
+		return -ENOTSUP;
+	rc = ft_aead_cdev_sessions_create(cd, (enum ft_aead_alg)a, bytes, 0, sess);
+	if (rc < 0)
+		return rc;
+	rte_cryptodev_sym_cpu_crypto_process(cd->dev_id, sess[1], (union rte_crypto_sym_ofs){ 0 },
+					     &sv);
+	ft_aead_cdev_sessions_free(cd, sess);
+	return status == 0 ? 0 : -ENOTSUP;
+}
+
 static int
 be_init(struct ft_aead_backend *be, const struct ft_aead_backend_conf *conf)
 {
-	struct cpu_backend *cb = (struct cpu_backend *)be->priv;
+	struct cpu_backend *cb = be_of(be);
 	int rc;
 
 	rc = ft_aead_cdev_open(&cb->cd, conf, RTE_CRYPTODEV_FF_SYM_CPU_CRYPTO, 64);
+	if (rc < 0)
+		return rc;
+	rc = probe_cpu_crypto(&cb->cd);
 	if (rc < 0)
 		return rc;
 	for (unsigned int i = 0; i < RTE_DIM(sgl_drivers); i++)
@@ -63,37 +118,36 @@ be_init(struct ft_aead_backend *be, const struct ft_aead_backend_conf *conf)
 static void
 be_fini(struct ft_aead_backend *be)
 {
-	ft_aead_cdev_close(&((struct cpu_backend *)be->priv)->cd);
+	ft_aead_cdev_close(&be_of(be)->cd);
 }
 
 static bool
 supports(const struct ft_aead_backend *be, enum ft_aead_alg alg, uint16_t aad_len)
 {
-	return ft_aead_cdev_supports(&((const struct cpu_backend *)be->priv)->cd, alg, aad_len);
+	return ft_aead_cdev_supports(&be_of(be)->cd, alg, aad_len);
 }
 
 static int
 key_init(struct ft_aead_key *key, const uint8_t *bytes)
 {
-	const struct cpu_backend *cb = (const struct cpu_backend *)key->be->priv;
+	const struct cpu_backend *cb = be_of(key->be);
 
-	return ft_aead_cdev_sessions_create(&cb->cd, key, bytes,
-					    ((struct cpu_key *)key->priv)->sess);
+	return ft_aead_cdev_sessions_create(&cb->cd, key->alg, bytes, key->aad_len,
+					    key_of(key)->sess);
 }
 
 static void
 key_fini(struct ft_aead_key *key)
 {
-	const struct cpu_backend *cb = (const struct cpu_backend *)key->be->priv;
+	const struct cpu_backend *cb = be_of(key->be);
 
-	ft_aead_cdev_sessions_free(&cb->cd, ((struct cpu_key *)key->priv)->sess);
+	ft_aead_cdev_sessions_free(&cb->cd, key_of(key)->sess);
 }
 
 static int
 ctx_init(struct ft_aead_ctx *ctx)
 {
-	((struct cpu_ctx *)ctx->priv)->dev_id =
-		((const struct cpu_backend *)ctx->be->priv)->cd.dev_id;
+	ctx_of(ctx)->dev_id = be_of(ctx->be)->cd.dev_id;
 	return 0;
 }
 
@@ -139,7 +193,7 @@ map_status(int32_t st)
 static inline void
 cpu_burst(struct ft_aead_ctx *ctx, struct ft_aead_op *ops, uint16_t n, int enc)
 {
-	struct cpu_ctx *cc = (struct cpu_ctx *)ctx->priv;
+	struct cpu_ctx *cc = ctx_of(ctx);
 	union rte_crypto_sym_ofs ofs = { .raw = 0 };  /* vectors cover exactly the data */
 	uint32_t nvec = 0;
 	uint16_t i, j;
@@ -156,8 +210,7 @@ cpu_burst(struct ft_aead_ctx *ctx, struct ft_aead_op *ops, uint16_t n, int enc)
 			.num = j - i, .src_sgl = &cc->sgl[i], .iv = &cc->iv[i],
 			.digest = &cc->digest[i], .aad = &cc->aad[i], .status = &cc->status[i],
 		};
-		rte_cryptodev_sym_cpu_crypto_process(cc->dev_id,
-			((const struct cpu_key *)k->priv)->sess[enc], ofs, &sv);
+		rte_cryptodev_sym_cpu_crypto_process(cc->dev_id, key_of(k)->sess[enc], ofs, &sv);
 	}
 	for (i = 0; i < n; i++)
 		ops[i].status = map_status(cc->status[i]);

@@ -20,7 +20,9 @@
  * except for the drivers in no_sgl_drivers[] (see there).
  * Device and session setup: aead_cdev.c. Reference: DPDK 22.11 cryptodev guide.
  */
+#include <assert.h>
 #include <errno.h>
+#include <stdalign.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -72,103 +74,32 @@ struct cdev_ctx {
 	struct rte_crypto_op *deq[FT_AEAD_BURST_MAX];
 };
 
+/* Typed views of the private areas (aead_backend.h). */
+static inline struct cdev_backend *
+be_of(const struct ft_aead_backend *be)
+{
+	return ft_aead_backend_priv(be);
+}
+
+static inline struct cdev_key *
+key_of(const struct ft_aead_key *key)
+{
+	return ft_aead_key_priv(key);
+}
+
+static inline struct cdev_ctx *
+ctx_of(const struct ft_aead_ctx *ctx)
+{
+	return ft_aead_ctx_priv(ctx);
+}
+
 #define META_OFFSET (FT_AEAD_CDEV_IV_OFFSET + 16)  /* IV slot is 16 bytes (GCM J0 room) */
+static_assert(META_OFFSET % alignof(struct cdev_meta) == 0, "cdev_meta alignment");
 
 static inline struct cdev_meta *
 op_meta(struct rte_crypto_op *cop)
 {
-	return rte_crypto_op_ctod_offset(cop, struct cdev_meta *, META_OFFSET);
-}
-
-static int
-be_init(struct ft_aead_backend *be, const struct ft_aead_backend_conf *conf)
-{
-	struct cdev_backend *cb = (struct cdev_backend *)be->priv;
-	int rc;
-
-	rc = ft_aead_cdev_open(&cb->cd, conf, 0, QP_DESC);
-	if (rc < 0)
-		return rc;
-	be->multiseg = (cb->cd.features & RTE_CRYPTODEV_FF_IN_PLACE_SGL) != 0;
-	for (unsigned int i = 0; i < RTE_DIM(no_sgl_drivers); i++)
-		if (strcmp(cb->cd.driver, no_sgl_drivers[i]) == 0)
-			be->multiseg = false;
-	return 0;
-}
-
-static void
-be_fini(struct ft_aead_backend *be)
-{
-	ft_aead_cdev_close(&((struct cdev_backend *)be->priv)->cd);
-}
-
-static bool
-supports(const struct ft_aead_backend *be, enum ft_aead_alg alg, uint16_t aad_len)
-{
-	return ft_aead_cdev_supports(&((const struct cdev_backend *)be->priv)->cd, alg, aad_len);
-}
-
-static int
-key_init(struct ft_aead_key *key, const uint8_t *bytes)
-{
-	const struct cdev_backend *cb = (const struct cdev_backend *)key->be->priv;
-
-	return ft_aead_cdev_sessions_create(&cb->cd, key, bytes,
-					    ((struct cdev_key *)key->priv)->sess);
-}
-
-static void
-key_fini(struct ft_aead_key *key)
-{
-	const struct cdev_backend *cb = (const struct cdev_backend *)key->be->priv;
-
-	ft_aead_cdev_sessions_free(&cb->cd, ((struct cdev_key *)key->priv)->sess);
-}
-
-static int
-ctx_init(struct ft_aead_ctx *ctx)
-{
-	struct cdev_backend *cb = (struct cdev_backend *)ctx->be->priv;
-	struct cdev_ctx *c = (struct cdev_ctx *)ctx->priv;
-	char name[RTE_MEMPOOL_NAMESIZE];
-	uint16_t qp = 0;
-
-	while (qp < ctx->be->max_ctx && (cb->qp_used & (UINT64_C(1) << qp)))
-		qp++;
-	if (qp == ctx->be->max_ctx)
-		return -ENOSPC;  /* aead.c checks nb_ctx first: not reached */
-	snprintf(name, sizeof(name), "ftaead_op_%u_%u", cb->cd.dev_id, qp);
-	c->pool = rte_crypto_op_pool_create(name, RTE_CRYPTO_OP_TYPE_SYMMETRIC, OP_POOL_SIZE, 0,
-					    META_OFFSET - FT_AEAD_CDEV_IV_OFFSET +
-					    sizeof(struct cdev_meta), ctx->socket_id);
-	if (c->pool == NULL)
-		return -ENOMEM;
-	c->dev_id = cb->cd.dev_id;
-	c->qp = qp;
-	cb->qp_used |= UINT64_C(1) << qp;
-	return 0;
-}
-
-static uint16_t dequeue(struct cdev_ctx *c, struct ft_aead_op *ops);
-
-static void
-ctx_fini(struct ft_aead_ctx *ctx)
-{
-	struct cdev_backend *cb = (struct cdev_backend *)ctx->be->priv;
-	struct cdev_ctx *c = (struct cdev_ctx *)ctx->priv;
-
-	if (c->pool == NULL)
-		return;
-	c->gen++;  /* every op still in the device is an orphan now */
-	for (uint32_t polls = 0; c->orphans > 0 && polls < POLL_BUDGET; polls++)
-		dequeue(c, NULL);
-	if (c->orphans > 0) {
-		FT_CRYPTO_LOG(ERR, "cryptodev %s qp %u: %u ops never returned, pool leaked",
-			      cb->cd.name, c->qp, c->orphans);
-		return;
-	}
-	rte_mempool_free(c->pool);
-	cb->qp_used &= ~(UINT64_C(1) << c->qp);
+	return rte_crypto_op_ctod_offset(cop, void *, META_OFFSET);  /* 8-aligned: op + 16 */
 }
 
 static inline void
@@ -179,7 +110,7 @@ prepare(const struct cdev_ctx *c, struct ft_aead_op *op, struct rte_crypto_op *c
 	struct rte_mbuf *m = op->m;
 	struct cdev_meta *md = op_meta(cop);
 
-	rte_crypto_op_attach_sym_session(cop, ((const struct cdev_key *)op->key->priv)->sess[enc]);
+	rte_crypto_op_attach_sym_session(cop, key_of(op->key)->sess[enc]);
 	sym->m_src = m;
 	sym->aead.data.offset = op->data_off;
 	sym->aead.data.length = op->data_len;
@@ -261,10 +192,99 @@ give_up(struct cdev_ctx *c, struct ft_aead_op *ops, uint16_t n, uint16_t sent)
 	}
 }
 
+static int
+be_init(struct ft_aead_backend *be, const struct ft_aead_backend_conf *conf)
+{
+	struct cdev_backend *cb = be_of(be);
+	int rc;
+
+	rc = ft_aead_cdev_open(&cb->cd, conf, 0, QP_DESC);
+	if (rc < 0)
+		return rc;
+	be->multiseg = (cb->cd.features & RTE_CRYPTODEV_FF_IN_PLACE_SGL) != 0;
+	for (unsigned int i = 0; i < RTE_DIM(no_sgl_drivers); i++)
+		if (strcmp(cb->cd.driver, no_sgl_drivers[i]) == 0)
+			be->multiseg = false;
+	return 0;
+}
+
+static void
+be_fini(struct ft_aead_backend *be)
+{
+	ft_aead_cdev_close(&be_of(be)->cd);
+}
+
+static bool
+supports(const struct ft_aead_backend *be, enum ft_aead_alg alg, uint16_t aad_len)
+{
+	return ft_aead_cdev_supports(&be_of(be)->cd, alg, aad_len);
+}
+
+static int
+key_init(struct ft_aead_key *key, const uint8_t *bytes)
+{
+	const struct cdev_backend *cb = be_of(key->be);
+
+	return ft_aead_cdev_sessions_create(&cb->cd, key->alg, bytes, key->aad_len,
+					    key_of(key)->sess);
+}
+
+static void
+key_fini(struct ft_aead_key *key)
+{
+	const struct cdev_backend *cb = be_of(key->be);
+
+	ft_aead_cdev_sessions_free(&cb->cd, key_of(key)->sess);
+}
+
+static int
+ctx_init(struct ft_aead_ctx *ctx)
+{
+	struct cdev_backend *cb = be_of(ctx->be);
+	struct cdev_ctx *c = ctx_of(ctx);
+	char name[RTE_MEMPOOL_NAMESIZE];
+	uint16_t qp = 0;
+
+	while (qp < ctx->be->max_ctx && (cb->qp_used & (UINT64_C(1) << qp)))
+		qp++;
+	if (qp == ctx->be->max_ctx)
+		return -ENOSPC;  /* aead.c checks nb_ctx first: not reached */
+	snprintf(name, sizeof(name), "ftaead_op_%u_%u", cb->cd.dev_id, qp);
+	c->pool = rte_crypto_op_pool_create(name, RTE_CRYPTO_OP_TYPE_SYMMETRIC, OP_POOL_SIZE, 0,
+					    META_OFFSET - FT_AEAD_CDEV_IV_OFFSET +
+					    sizeof(struct cdev_meta), ctx->socket_id);
+	if (c->pool == NULL)
+		return -ENOMEM;
+	c->dev_id = cb->cd.dev_id;
+	c->qp = qp;
+	cb->qp_used |= UINT64_C(1) << qp;
+	return 0;
+}
+
+static void
+ctx_fini(struct ft_aead_ctx *ctx)
+{
+	struct cdev_backend *cb = be_of(ctx->be);
+	struct cdev_ctx *c = ctx_of(ctx);
+
+	if (c->pool == NULL)
+		return;
+	c->gen++;  /* every op still in the device is an orphan now */
+	for (uint32_t polls = 0; c->orphans > 0 && polls < POLL_BUDGET; polls++)
+		dequeue(c, NULL);
+	if (c->orphans > 0) {
+		FT_CRYPTO_LOG(ERR, "cryptodev %s qp %u: %u ops never returned, pool leaked",
+			      cb->cd.name, c->qp, c->orphans);
+		return;
+	}
+	rte_mempool_free(c->pool);
+	cb->qp_used &= ~(UINT64_C(1) << c->qp);
+}
+
 static inline void
 cdev_burst(struct ft_aead_ctx *ctx, struct ft_aead_op *ops, uint16_t n, int enc)
 {
-	struct cdev_ctx *c = (struct cdev_ctx *)ctx->priv;
+	struct cdev_ctx *c = ctx_of(ctx);
 	uint16_t sent = 0, done = 0;
 
 	c->gen++;

@@ -42,6 +42,25 @@ struct imb_ctx {
 	uint8_t tags[FT_AEAD_BURST_MAX][FT_AEAD_TAG_LEN];  /* job API open: computed tags */
 };
 
+/* Typed views of the private areas (aead_backend.h). */
+static inline struct imb_backend *
+be_of(const struct ft_aead_backend *be)
+{
+	return ft_aead_backend_priv(be);
+}
+
+static inline union imb_key *
+key_of(const struct ft_aead_key *key)
+{
+	return ft_aead_key_priv(key);
+}
+
+static inline struct imb_ctx *
+ctx_of(const struct ft_aead_ctx *ctx)
+{
+	return ft_aead_ctx_priv(ctx);
+}
+
 union imb_stream {
 	struct gcm_context_data gcm;
 	struct chacha20_poly1305_context_data chacha;
@@ -65,7 +84,7 @@ mgr_create(void)
 static int
 be_init(struct ft_aead_backend *be, const struct ft_aead_backend_conf *conf)
 {
-	struct imb_backend *ib = (struct imb_backend *)be->priv;
+	struct imb_backend *ib = be_of(be);
 
 	RTE_SET_USED(conf);
 	be->multiseg = true;
@@ -82,7 +101,7 @@ be_init(struct ft_aead_backend *be, const struct ft_aead_backend_conf *conf)
 static void
 be_fini(struct ft_aead_backend *be)
 {
-	struct imb_backend *ib = (struct imb_backend *)be->priv;
+	struct imb_backend *ib = be_of(be);
 
 	if (ib->mgr != NULL)
 		free_mb_mgr(ib->mgr);
@@ -100,8 +119,8 @@ supports(const struct ft_aead_backend *be, enum ft_aead_alg alg, uint16_t aad_le
 static int
 key_init(struct ft_aead_key *key, const uint8_t *bytes)
 {
-	IMB_MGR *mgr = ((struct imb_backend *)key->be->priv)->mgr;
-	union imb_key *ik = (union imb_key *)key->priv;
+	IMB_MGR *mgr = be_of(key->be)->mgr;
+	union imb_key *ik = key_of(key);
 
 	switch (key->alg) {
 	case FT_AEAD_AES_128_GCM:
@@ -131,7 +150,7 @@ key_fini(struct ft_aead_key *key)
 static int
 ctx_init(struct ft_aead_ctx *ctx)
 {
-	struct imb_ctx *ic = (struct imb_ctx *)ctx->priv;
+	struct imb_ctx *ic = ctx_of(ctx);
 
 	ic->mgr = mgr_create();
 	return ic->mgr != NULL ? 0 : -ENOMEM;
@@ -140,7 +159,7 @@ ctx_init(struct ft_aead_ctx *ctx)
 static void
 ctx_fini(struct ft_aead_ctx *ctx)
 {
-	struct imb_ctx *ic = (struct imb_ctx *)ctx->priv;
+	struct imb_ctx *ic = ctx_of(ctx);
 
 	if (ic->mgr != NULL)
 		free_mb_mgr(ic->mgr);
@@ -151,7 +170,7 @@ static inline void
 gcm_oneshot(IMB_MGR *mgr, const struct ft_aead_op *op, bool enc, uint8_t *tag)
 {
 	const struct ft_aead_key *k = op->key;
-	const struct gcm_key_data *kd = &((const union imb_key *)k->priv)->gcm;
+	const struct gcm_key_data *kd = &key_of(k)->gcm;
 	const uint8_t *aad = ft_aead_op_ptr(op, op->aad_off);
 	uint8_t *p = ft_aead_op_ptr(op, op->data_off);
 	struct gcm_context_data gctx;
@@ -160,13 +179,22 @@ gcm_oneshot(IMB_MGR *mgr, const struct ft_aead_op *op, bool enc, uint8_t *tag)
 		op->iv, aad, k->aad_len, tag, FT_AEAD_TAG_LEN)
 	switch (k->alg) {
 	case FT_AEAD_AES_128_GCM:
-		enc ? GCM_ONESHOT(128, ENC) : GCM_ONESHOT(128, DEC);
+		if (enc)
+			GCM_ONESHOT(128, ENC);
+		else
+			GCM_ONESHOT(128, DEC);
 		break;
 	case FT_AEAD_AES_192_GCM:
-		enc ? GCM_ONESHOT(192, ENC) : GCM_ONESHOT(192, DEC);
+		if (enc)
+			GCM_ONESHOT(192, ENC);
+		else
+			GCM_ONESHOT(192, DEC);
 		break;
 	default:
-		enc ? GCM_ONESHOT(256, ENC) : GCM_ONESHOT(256, DEC);
+		if (enc)
+			GCM_ONESHOT(256, ENC);
+		else
+			GCM_ONESHOT(256, DEC);
 		break;
 	}
 #undef GCM_ONESHOT
@@ -176,7 +204,7 @@ static inline void
 stream_init(IMB_MGR *mgr, const struct ft_aead_op *op, union imb_stream *st)
 {
 	const struct ft_aead_key *k = op->key;
-	const union imb_key *ik = (const union imb_key *)k->priv;
+	const union imb_key *ik = key_of(k);
 	const uint8_t *aad = ft_aead_op_ptr(op, op->aad_off);
 
 	switch (k->alg) {
@@ -199,7 +227,7 @@ static inline void
 stream_update(IMB_MGR *mgr, const struct ft_aead_key *k, union imb_stream *st, bool enc,
 	      uint8_t *p, uint32_t len)
 {
-	const union imb_key *ik = (const union imb_key *)k->priv;
+	const union imb_key *ik = key_of(k);
 
 #define GCM_UPDATE(bits, dir) \
 	IMB_AES##bits##_GCM_##dir##_UPDATE(mgr, &ik->gcm, &st->gcm, p, p, len)
@@ -207,16 +235,28 @@ stream_update(IMB_MGR *mgr, const struct ft_aead_key *k, union imb_stream *st, b
 	IMB_CHACHA20_POLY1305_##dir##_UPDATE(mgr, ik->raw, &st->chacha, p, p, len)
 	switch (k->alg) {
 	case FT_AEAD_AES_128_GCM:
-		enc ? GCM_UPDATE(128, ENC) : GCM_UPDATE(128, DEC);
+		if (enc)
+			GCM_UPDATE(128, ENC);
+		else
+			GCM_UPDATE(128, DEC);
 		break;
 	case FT_AEAD_AES_192_GCM:
-		enc ? GCM_UPDATE(192, ENC) : GCM_UPDATE(192, DEC);
+		if (enc)
+			GCM_UPDATE(192, ENC);
+		else
+			GCM_UPDATE(192, DEC);
 		break;
 	case FT_AEAD_AES_256_GCM:
-		enc ? GCM_UPDATE(256, ENC) : GCM_UPDATE(256, DEC);
+		if (enc)
+			GCM_UPDATE(256, ENC);
+		else
+			GCM_UPDATE(256, DEC);
 		break;
 	default:
-		enc ? CHACHA_UPDATE(ENC) : CHACHA_UPDATE(DEC);
+		if (enc)
+			CHACHA_UPDATE(ENC);
+		else
+			CHACHA_UPDATE(DEC);
 		break;
 	}
 #undef GCM_UPDATE
@@ -227,19 +267,28 @@ static inline void
 stream_final(IMB_MGR *mgr, const struct ft_aead_key *k, union imb_stream *st, bool enc,
 	     uint8_t *tag)
 {
-	const struct gcm_key_data *kd = &((const union imb_key *)k->priv)->gcm;
+	const struct gcm_key_data *kd = &key_of(k)->gcm;
 
 #define GCM_FINAL(bits, dir) IMB_AES##bits##_GCM_##dir##_FINALIZE(mgr, kd, &st->gcm, tag, \
 		FT_AEAD_TAG_LEN)
 	switch (k->alg) {
 	case FT_AEAD_AES_128_GCM:
-		enc ? GCM_FINAL(128, ENC) : GCM_FINAL(128, DEC);
+		if (enc)
+			GCM_FINAL(128, ENC);
+		else
+			GCM_FINAL(128, DEC);
 		break;
 	case FT_AEAD_AES_192_GCM:
-		enc ? GCM_FINAL(192, ENC) : GCM_FINAL(192, DEC);
+		if (enc)
+			GCM_FINAL(192, ENC);
+		else
+			GCM_FINAL(192, DEC);
 		break;
 	case FT_AEAD_AES_256_GCM:
-		enc ? GCM_FINAL(256, ENC) : GCM_FINAL(256, DEC);
+		if (enc)
+			GCM_FINAL(256, ENC);
+		else
+			GCM_FINAL(256, DEC);
 		break;
 	default:
 		IMB_CHACHA20_POLY1305_ENC_FINALIZE(mgr, &st->chacha, tag, FT_AEAD_TAG_LEN);
@@ -269,7 +318,7 @@ static void
 job_fill(IMB_JOB *job, struct ft_aead_op *op, bool enc, uint8_t *tag)
 {
 	const struct ft_aead_key *k = op->key;
-	const union imb_key *ik = (const union imb_key *)k->priv;
+	const union imb_key *ik = key_of(k);
 	uint8_t *p = ft_aead_op_ptr(op, op->data_off);
 	const uint8_t *aad = ft_aead_op_ptr(op, op->aad_off);
 
@@ -331,7 +380,7 @@ static inline void
 imb_burst(struct ft_aead_ctx *ctx, struct ft_aead_op *ops, uint16_t n, bool enc,
 	  bool gcm_direct)
 {
-	struct imb_ctx *ic = (struct imb_ctx *)ctx->priv;
+	struct imb_ctx *ic = ctx_of(ctx);
 	IMB_MGR *mgr = ic->mgr;
 	IMB_JOB *job;
 

@@ -47,10 +47,29 @@ struct ossl_ctx {
 	struct ossl_slot slot[2][FT_AEAD_ALG_COUNT];  /* [enc][alg] */
 };
 
+/* Typed views of the private areas (aead_backend.h). */
+static inline struct ossl_backend *
+be_of(const struct ft_aead_backend *be)
+{
+	return ft_aead_backend_priv(be);
+}
+
+static inline struct ossl_key *
+key_of(const struct ft_aead_key *key)
+{
+	return ft_aead_key_priv(key);
+}
+
+static inline struct ossl_ctx *
+ctx_of(const struct ft_aead_ctx *ctx)
+{
+	return ft_aead_ctx_priv(ctx);
+}
+
 static int
 be_init(struct ft_aead_backend *be, const struct ft_aead_backend_conf *conf)
 {
-	struct ossl_backend *ob = (struct ossl_backend *)be->priv;
+	struct ossl_backend *ob = be_of(be);
 
 	RTE_SET_USED(conf);
 	be->multiseg = true;
@@ -65,7 +84,7 @@ be_init(struct ft_aead_backend *be, const struct ft_aead_backend_conf *conf)
 static void
 be_fini(struct ft_aead_backend *be)
 {
-	struct ossl_backend *ob = (struct ossl_backend *)be->priv;
+	struct ossl_backend *ob = be_of(be);
 
 	for (unsigned int a = 0; a < FT_AEAD_ALG_COUNT; a++)
 		EVP_CIPHER_free(ob->cipher[a]);
@@ -74,7 +93,7 @@ be_fini(struct ft_aead_backend *be)
 static bool
 supports(const struct ft_aead_backend *be, enum ft_aead_alg alg, uint16_t aad_len)
 {
-	const struct ossl_backend *ob = (const struct ossl_backend *)be->priv;
+	const struct ossl_backend *ob = be_of(be);
 
 	RTE_SET_USED(aad_len);
 	return ob->cipher[alg] != NULL;
@@ -83,7 +102,7 @@ supports(const struct ft_aead_backend *be, enum ft_aead_alg alg, uint16_t aad_le
 static int
 key_init(struct ft_aead_key *key, const uint8_t *bytes)
 {
-	struct ossl_key *ok = (struct ossl_key *)key->priv;
+	struct ossl_key *ok = key_of(key);
 
 	memcpy(ok->bytes, bytes, key->key_len);
 	return 0;
@@ -98,8 +117,8 @@ key_fini(struct ft_aead_key *key)
 static int
 ctx_init(struct ft_aead_ctx *ctx)
 {
-	const struct ossl_backend *ob = (const struct ossl_backend *)ctx->be->priv;
-	struct ossl_ctx *oc = (struct ossl_ctx *)ctx->priv;
+	const struct ossl_backend *ob = be_of(ctx->be);
+	struct ossl_ctx *oc = ctx_of(ctx);
 
 	for (int enc = 0; enc < 2; enc++) {
 		for (unsigned int a = 0; a < FT_AEAD_ALG_COUNT; a++) {
@@ -120,7 +139,7 @@ ctx_init(struct ft_aead_ctx *ctx)
 static void
 ctx_fini(struct ft_aead_ctx *ctx)
 {
-	struct ossl_ctx *oc = (struct ossl_ctx *)ctx->priv;
+	struct ossl_ctx *oc = ctx_of(ctx);
 
 	for (int enc = 0; enc < 2; enc++)
 		for (unsigned int a = 0; a < FT_AEAD_ALG_COUNT; a++)
@@ -132,7 +151,7 @@ static int
 crypt_one(struct ossl_slot *s, const struct ft_aead_op *op, int enc)
 {
 	const struct ft_aead_key *k = op->key;
-	const uint8_t *key = s->key_id == k->id ? NULL : ((const struct ossl_key *)k->priv)->bytes;
+	const uint8_t *key = s->key_id == k->id ? NULL : key_of(k)->bytes;
 	struct ft_aead_seg_iter it;
 	uint32_t len;
 	uint8_t *p;
@@ -156,7 +175,7 @@ crypt_one(struct ossl_slot *s, const struct ft_aead_op *op, int enc)
 static void
 seal_burst(struct ft_aead_ctx *ctx, struct ft_aead_op *ops, uint16_t n)
 {
-	struct ossl_ctx *oc = (struct ossl_ctx *)ctx->priv;
+	struct ossl_ctx *oc = ctx_of(ctx);
 	uint8_t none[FT_AEAD_TAG_LEN];  /* Final writes nothing for AEAD; sized for safety */
 	int outl;
 
@@ -176,7 +195,7 @@ seal_burst(struct ft_aead_ctx *ctx, struct ft_aead_op *ops, uint16_t n)
 static void
 open_burst(struct ft_aead_ctx *ctx, struct ft_aead_op *ops, uint16_t n)
 {
-	struct ossl_ctx *oc = (struct ossl_ctx *)ctx->priv;
+	struct ossl_ctx *oc = ctx_of(ctx);
 	uint8_t none[FT_AEAD_TAG_LEN];
 	int outl;
 

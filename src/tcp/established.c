@@ -238,7 +238,7 @@ ft_tcp_finish_input(struct ft_worker *w, struct ft_tcb *t)
 {
 	uint8_t ev = t->events;
 
-	if (t->state == FT_TCP_CLOSED)
+	if (t->state == FT_TCP_CLOSED || (t->flags & FT_TF_DEAD))
 		return;
 	t->events = 0;
 	t->busy++;
