@@ -14,7 +14,11 @@
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <time.h>
+
+#include <sys/mman.h>
 
 #include <rte_common.h>
 #include <rte_cycles.h>
@@ -67,6 +71,26 @@ bench_tsc_hz(void)
 	c1 = rte_rdtsc_precise();
 	hz = (c1 - c0) * 1000000000u / (t1 - t0);
 	return hz;
+}
+
+/*
+ * Zeroed memory for a large data set, backed by transparent 2 MiB pages where the kernel
+ * allows (madvise): the library's objects live in DPDK hugepage memory, so a bench on 4 KiB
+ * pages would mostly measure TLB misses. Free with free(). NULL on failure.
+ */
+static inline void *
+bench_alloc_huge(size_t size)
+{
+	const size_t huge = 2u << 20;
+	void *p;
+
+	size = (size + huge - 1) / huge * huge;
+	p = aligned_alloc(huge, size);
+	if (p == NULL)
+		return NULL;
+	(void)madvise(p, size, MADV_HUGEPAGE);
+	memset(p, 0, size);
+	return p;
 }
 
 /* Timing: cycles = bench_stop(bench_start()) around the measured loop. */

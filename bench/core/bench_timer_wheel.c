@@ -6,6 +6,7 @@
  *                     (the TCP case: the TCB was just touched by the segment being processed);
  *  - arm_cancel_seq:  cancel + re-arm each of the 1M armed timers, in memory order;
  *  - arm_cancel_rand: the same in random order (every timer and its list neighbours miss);
+ *  - arm_cancel_rand_tcb: random order with the timer itself cached (its TCB is hot);
  *  - rearm_lazy_*:    re-arm to a later deadline (the per-ACK RTO push): a store, no move;
  *  - advance:         run the clock to the end in poll-sized steps; cost per fired timer,
  *                     cascades and empty steps included.
@@ -16,6 +17,7 @@
 #include <stdlib.h>
 
 #include <rte_common.h>
+#include <rte_prefetch.h>
 
 #include "bench.h"
 #include "core/timer_wheel.h"
@@ -34,6 +36,7 @@ struct bench_state {
 	uint64_t *dl;               /* N_DL deadlines in 1..range */
 	uint64_t range;
 	uint64_t fired;
+	uint64_t refiled;           /* cascades + lazy re-files during the drain */
 };
 
 static struct bench_state *cur_bench; /* for the callback: one bench runs at a time */
@@ -78,6 +81,22 @@ arm_cancel_rand(void *arg, uint64_t ops)
 	for (uint64_t i = 0; i < ops; i++) {
 		struct ft_timer *t = &b->t[b->perm[i & (N_TIMERS - 1)]];
 
+		ft_timer_cancel(&b->tw, t);
+		ft_timer_arm(&b->tw, t, b->dl[(i * 7) & (N_DL - 1)]);
+	}
+}
+
+/* Random order, but the timer itself is already cached (prefetched 16 ahead), as a TCB is
+ * when its segment is being processed: only its list neighbours miss. */
+static void
+arm_cancel_rand_tcb(void *arg, uint64_t ops)
+{
+	struct bench_state *b = arg;
+
+	for (uint64_t i = 0; i < ops; i++) {
+		struct ft_timer *t = &b->t[b->perm[i & (N_TIMERS - 1)]];
+
+		rte_prefetch0(&b->t[b->perm[(i + 16) & (N_TIMERS - 1)]]);
 		ft_timer_cancel(&b->tw, t);
 		ft_timer_arm(&b->tw, t, b->dl[(i * 7) & (N_DL - 1)]);
 	}
@@ -150,9 +169,10 @@ drain(struct bench_state *b, uint64_t step)
 		calls++;
 	}
 	c = bench_stop(c);
+	b->refiled = b->tw.stats.refiled - refiled0;
 	printf("advance: %" PRIu64 " calls of %" PRIu64 " ns, %" PRIu64 " fired, %" PRIu64
 	       " re-filed, %" PRIu64 " slots run, %" PRIu64 " left\n", calls, step, b->fired,
-	       b->tw.stats.refiled - refiled0, b->tw.stats.slots_run, ft_timer_wheel_count(&b->tw));
+	       b->refiled, b->tw.stats.slots_run, ft_timer_wheel_count(&b->tw));
 	return bench_report("advance (per fired timer)", c, b->fired);
 }
 
@@ -160,7 +180,7 @@ static void
 run_range(struct bench_state *b, const char *name, uint64_t range, uint64_t step)
 {
 	struct bench_rng rng;
-	double fill_ns, hot, seq, rnd, lseq, lrnd, adv;
+	double fill_ns, hot, seq, rnd, rtcb, lseq, lrnd, adv;
 	uint64_t refiled0;
 
 	printf("--- %u timers, deadlines 0..%s, tick %u ns ---\n", N_TIMERS, name, TICK_NS);
@@ -173,6 +193,8 @@ run_range(struct bench_state *b, const char *name, uint64_t range, uint64_t step
 			   bench_run(arm_cancel_seq, b, N_TIMERS, N_TIMERS), N_TIMERS);
 	rnd = bench_report("cancel+arm rand (1M armed)",
 			   bench_run(arm_cancel_rand, b, N_TIMERS, N_TIMERS), N_TIMERS);
+	rtcb = bench_report("cancel+arm rand, TCB hot",
+			    bench_run(arm_cancel_rand_tcb, b, N_TIMERS, N_TIMERS), N_TIMERS);
 	refiled0 = b->tw.stats.refiled;
 	lseq = bench_report("rearm lazy seq", bench_run(rearm_lazy_seq, b, 0, N_TIMERS),
 			    N_TIMERS);
@@ -183,11 +205,12 @@ run_range(struct bench_state *b, const char *name, uint64_t range, uint64_t step
 	adv = drain(b, step);
 	bench_result("\"bench\":\"timer_wheel\",\"range\":\"%s\",\"timers\":%u,\"tick_ns\":%u,"
 		     "\"fill_arm_ns\":%.1f,\"arm_cancel_hot_ns\":%.1f,\"arm_cancel_seq_ns\":%.1f,"
-		     "\"arm_cancel_rand_ns\":%.1f,\"rearm_lazy_seq_ns\":%.1f,"
+		     "\"arm_cancel_rand_ns\":%.1f,\"arm_cancel_rand_tcb_hot_ns\":%.1f,"
+		     "\"rearm_lazy_seq_ns\":%.1f,"
 		     "\"rearm_lazy_rand_ns\":%.1f,\"advance_step_ns\":%" PRIu64 ","
-		     "\"advance_ns_per_fired\":%.1f,\"fired\":%" PRIu64,
-		     name, N_TIMERS, TICK_NS, fill_ns, hot, seq, rnd, lseq, lrnd, step, adv,
-		     b->fired);
+		     "\"advance_ns_per_fired\":%.1f,\"fired\":%" PRIu64 ",\"refiled\":%" PRIu64,
+		     name, N_TIMERS, TICK_NS, fill_ns, hot, seq, rnd, rtcb, lseq, lrnd, step, adv,
+		     b->fired, b->refiled);
 }
 
 int
@@ -197,9 +220,9 @@ main(void)
 
 	if (b == NULL)
 		return 1;
-	b->t = calloc(N_TIMERS, sizeof(*b->t));
+	b->t = bench_alloc_huge(N_TIMERS * sizeof(*b->t)); /* like a hugepage TCB pool */
 	b->hot = calloc(N_HOT, sizeof(*b->hot));
-	b->perm = calloc(N_TIMERS, sizeof(*b->perm));
+	b->perm = bench_alloc_huge(N_TIMERS * sizeof(*b->perm));
 	b->dl = calloc(N_DL, sizeof(*b->dl));
 	if (b->t == NULL || b->hot == NULL || b->perm == NULL || b->dl == NULL)
 		return 1;

@@ -62,7 +62,6 @@ extern "C" {
 	X(TCP_SYN_SYNC, "tcp_syn_sync", "SYN on a synchronized connection (challenge ACK, RFC 5961 4)") \
 	X(TCP_ACK_INVALID, "tcp_ack_invalid", "ACK of unsent data or too old (RFC 5961 5)") \
 	X(TCP_NO_ACK, "tcp_no_ack", "segment without ACK on a synchronized connection") \
-	X(TCP_SYN_QUEUE_FULL, "tcp_syn_queue_full", "SYN dropped: listen queue full") \
 	X(TCP_CONN_FULL, "tcp_conn_full", "no connection block free") \
 	X(TCP_OOO_FULL, "tcp_ooo_full", "out-of-order queue full") \
 	X(TCP_RCV_CLOSED, "tcp_rcv_closed", "data after the application closed (RST sent)") \
@@ -117,6 +116,8 @@ enum ft_drop_reason {
 	X(tcp_rto, "retransmission timeouts") \
 	X(tcp_fast_rexmt, "fast retransmits (3 duplicate ACKs)") \
 	X(tcp_challenge_ack, "challenge ACKs sent (RFC 5961)") \
+	X(tcp_syncookies_sent, "SYN-ACKs with a SYN cookie (listen queue full)") \
+	X(tcp_syncookies_ok, "connections created from a valid SYN cookie") \
 	X(tcp_challenge_limited, "challenge ACKs suppressed by the rate limit") \
 	X(tcp_ooo_segs, "segments queued out of order") \
 	X(tcp_delack, "delayed ACKs sent by the timer") \

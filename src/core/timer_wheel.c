@@ -228,6 +228,7 @@ ft_timer_wheel_advance(struct ft_timer_wheel *tw, uint64_t now, unsigned int bud
 	unsigned int lvl, s;
 	uint64_t tick;
 
+	/* Bounded: each turn splices a non-empty slot, worked through within @p budget. */
 	for (;;) {
 		fired += drain_run(tw, now, budget, &work);
 		if (tw->run != NULL)

@@ -138,7 +138,7 @@ bool ft_timer_cancel(struct ft_timer_wheel *tw, struct ft_timer *t);
  * fired, or cascaded/re-filed); if the budget runs out, the rest continues on the next call
  * and ft_timer_wheel_next_expiry() returns a time <= now. Cost: O(levels + occupied slots
  * passed + timers handled), independent of how many empty ticks elapsed.
- * Returns the number of callbacks run.
+ * Not re-entrant: never call it from a timer callback. Returns the number of callbacks run.
  */
 unsigned int ft_timer_wheel_advance(struct ft_timer_wheel *tw, uint64_t now,
 				    unsigned int budget);

@@ -12,18 +12,23 @@
  * allocation. All quantities are bytes unless the name says otherwise.
  *
  * Call protocol, per connection:
- *   setup          ops->init(cc, mss, iss)                  IW (RFC 6928), ssthresh = inf
- *   ACK batch      ft_cc_ack_batch(ops, cc, &ack)           once per input burst, not per ACK
- *   3rd dupack     ops->on_congestion(cc, flight, snd_max)  only if ft_cc_ack_covers_recover()
- *     or RACK loss                                          (RFC 6582 §3.2 step 2)
- *   RTO fired      ops->on_rto(cc, flight, snd_max, repeated)
- *   send after idle ops->after_idle(cc, idle_us, rto_us)    before sending new data
- * After a lost SYN or SYN-ACK the core sets cc->cwnd = cc->mss once init has run (RFC 6928
- * §2, RFC 5681 §3.1). When the send MSS changes (PMTU), the core updates cc->mss.
+ *   handshake done  ops->init(cc, mss, iss)                  IW (RFC 6928), ssthresh = inf
+ *   ACK batch       ft_cc_ack_batch(ops, cc, &ack)           once per input burst, not per ACK
+ *   3rd dupack      ops->on_congestion(cc, flight, snd_max)  only if ft_cc_ack_covers_recover(
+ *     or RACK loss                                           cc, snd_una): RFC 6582 §3.2 step 2
+ *   RTO fired       ops->on_rto(cc, flight, snd_max, repeated)
+ *   send after idle ops->after_idle(cc, idle_us, rto_us)     before sending new data
+ * recover holds snd_max (not the RFC's "highest sequence number transmitted", snd_max - 1),
+ * so the RFC's "ACK covers more than recover" is ack >= recover: use the helper, not a raw
+ * ft_seq_gt(). A SYN or SYN-ACK timeout is not a congestion event for the data window: do not
+ * call on_rto for it (or call init after it); after a lost SYN or SYN-ACK the core sets
+ * cc->cwnd = cc->mss once init has run (RFC 5681 §3.1, RFC 6928 §2). When the send MSS
+ * changes (PMTU), the core updates cc->mss.
  */
 #ifndef FT_TCP_CC_H
 #define FT_TCP_CC_H
 
+#include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -48,6 +53,7 @@ struct ft_cc_state {
 		uint8_t bytes[FT_CC_PRIV_SIZE];
 	} priv;               /* the algorithm's own state; static_assert its size in the module */
 };
+static_assert(sizeof(((struct ft_cc_state *)0)->priv) == FT_CC_PRIV_SIZE, "cc priv size");
 
 /* What one input batch of ACKs did (tcp-design.md §7.5 cc_ack_info, trimmed to what is used;
  * add fields as algorithms need them). */
@@ -57,8 +63,12 @@ struct ft_cc_ack {
 	uint32_t snd_una;      /* cumulative ACK after the batch */
 	uint16_t n_acks;       /* ACK segments in the batch (>= 1): the ABC limit is per ACK */
 	uint16_t n_dupacks;    /* duplicate ACKs in the batch */
-	bool cwnd_limited;     /* the sender was limited by cwnd, not by the application or
-				* the peer's window: cwnd grows only then (RFC 7661 §4.3) */
+	bool cwnd_limited;     /* cwnd, not the application or the peer's window, limited
+				* sending in the round these bytes belong to; cwnd grows only
+				* then (RFC 7661 §4.3). Judge it from the flight BEFORE the batch
+				* (prior flight + SMSS > cwnd) or from a flag output.c sets when
+				* cwnd stopped a send; never from the flight after the batch,
+				* which the ACK itself just shrank (slow start would stall). */
 };
 
 struct ft_cc_ops {

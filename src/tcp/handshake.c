@@ -4,8 +4,9 @@
  * in SYN-RCVD and answers SYN-ACK; an active open's SYN-SENT accepts the SYN-ACK (or a bare
  * SYN: simultaneous open, §3.5 figure 7). Options agreed here: MSS (RFC 9293 §3.7.1, RFC 6691),
  * window scale and timestamps (RFC 7323 §2-3), SACK-permitted (RFC 2018).
- * The listen queue is bounded per worker (syn_backlog); beyond it SYNs are dropped and counted
- * (SYN cookies: TODO(tcp): RFC 4987 cookies when the queue is full (#3)).
+ * The listen queue is bounded per worker (syn_backlog); beyond it SYNs are answered with SYN
+ * cookies (RFC 4987 §3.6, syncookie.c) and a connection is created only when the ACK returns
+ * a valid cookie.
  */
 #include <rte_errno.h>
 
@@ -14,6 +15,7 @@
 #include "net/iface.h"
 #include "net/ipv4.h"
 #include "tcp/seq.h"
+#include "tcp/syncookie.h"
 #include "tcp/tcp.h"
 
 #define OUR_WSCALE 7 /* 128-byte units: a 1 MiB+ receive window fits in 16 bits */
@@ -60,6 +62,71 @@ init_send_side(struct ft_worker *w, struct ft_tcb *t)
 	t->snd_max = t->iss + 1;
 }
 
+static struct ft_syncookie_tuple
+cookie_tuple(const struct ft_tcp_seg *s, uint32_t peer_isn)
+{
+	return (struct ft_syncookie_tuple){ .saddr = s->saddr, .daddr = s->daddr,
+					    .sport = s->sport, .dport = s->dport,
+					    .peer_isn = peer_isn };
+}
+
+static uint64_t
+now_s(const struct ft_worker *w)
+{
+	return ft_clock_tsc_to_us(w->now) / 1000000;
+}
+
+/* SYN-ACK whose ISN is a cookie, from a stand-in block: nothing is stored. */
+static void
+send_cookie(struct ft_worker *w, const struct ft_tcp_seg *s)
+{
+	struct ft_syncookie_tuple tu = cookie_tuple(s, s->seq);
+	struct ft_tcb tmp = { .laddr = s->daddr, .faddr = s->saddr, .lport = s->dport,
+			      .fport = s->sport, .iface = s->iface, .w = w,
+			      .state = FT_TCP_SYN_RCVD, .rcv_nxt = s->seq + 1,
+			      .rcvq_limit = w->tcp->sh->rcvbuf, .mss = our_mss(w, s->iface) };
+
+	tmp.iss = ft_syncookie_make(w->tcp->sh->isn_key, &tu, s->opts.mss ? s->opts.mss : 536,
+				    now_s(w));
+	w->stats.tcp_syncookies_sent++;
+	ft_tcp_send_syn(w, &tmp, true);
+}
+
+struct ft_tcb *
+ft_tcp_syncookie_accept(struct ft_worker *w, const struct ft_tcp_listener *l,
+			const struct ft_tcp_seg *s)
+{
+	struct ft_syncookie_tuple tu = cookie_tuple(s, s->seq - 1);
+	struct ft_tcb *t;
+	uint16_t mss;
+
+	if (!ft_syncookie_check(w->tcp->sh->isn_key, &tu, s->ack - 1, now_s(w), &mss))
+		return NULL;
+	t = ft_tcb_create(w, s->daddr, s->dport, s->saddr, s->sport);
+	if (t == NULL) {
+		w->stats.drops[FT_DROP_TCP_CONN_FULL]++;
+		return NULL;
+	}
+	/* Rebuild SYN-RCVD as the cookie says; the ACK then completes it as usual. */
+	t->iface = s->iface;
+	t->flags |= FT_TF_PASSIVE;
+	t->ops = l->ops;
+	t->arg = l->arg;
+	t->state = FT_TCP_SYN_RCVD;
+	w->tcp->syn_rcvd++;
+	t->irs = s->seq - 1;
+	t->rcv_nxt = t->rcv_adv = s->seq;
+	t->snd_wl1 = s->seq;
+	t->iss = s->ack - 1;
+	t->snd_una = t->iss;
+	t->snd_nxt = t->snd_max = s->ack;
+	t->mss = RTE_MIN(mss, (uint16_t)(w->ifaces[s->iface].mtu - 40));
+	t->cc.mss = t->mss;
+	ft_tcp_cc_init(t);
+	w->stats.tcp_syncookies_ok++;
+	return t;
+}
+
 void
 ft_tcp_input_listen(struct ft_worker *w, const struct ft_tcp_listener *l,
 		    const struct ft_tcp_seg *s)
@@ -68,7 +135,7 @@ ft_tcp_input_listen(struct ft_worker *w, const struct ft_tcp_listener *l,
 	struct ft_tcb *t;
 
 	if (tw->syn_rcvd >= tw->sh->syn_backlog) {
-		w->stats.drops[FT_DROP_TCP_SYN_QUEUE_FULL]++;
+		send_cookie(w, s); /* RFC 4987 §3.6: no state until the ACK comes back */
 		return;
 	}
 	t = ft_tcb_create(w, s->daddr, s->dport, s->saddr, s->sport);

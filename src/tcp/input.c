@@ -90,6 +90,19 @@ no_connection(struct ft_worker *w, const struct ft_tcp_seg *s, struct rte_mbuf *
 		ft_tcp_input_listen(w, &sh->listeners[li - 1], s);
 		return;
 	}
+	if (li != 0 && (s->flags & (FT_TH_SYN | FT_TH_ACK | FT_TH_RST)) == FT_TH_ACK) {
+		/* Maybe the ACK of a SYN cookie: if valid it creates the connection. */
+		struct ft_tcb *t = ft_tcp_syncookie_accept(w, &sh->listeners[li - 1], s);
+
+		if (t != NULL) {
+			if (s->len == 0) {
+				rte_pktmbuf_free(m);
+				m = NULL;
+			}
+			ft_tcp_input_sync(w, t, s, m);
+			return;
+		}
+	}
 	/* RFC 9293 §3.10.7.1: CLOSED (or LISTEN with a non-SYN): answer with RST unless RST. */
 	if (!(s->flags & FT_TH_RST))
 		ft_tcp_respond_rst(w, s);

@@ -50,6 +50,25 @@ put_bytes(uint8_t *p, uint8_t a, uint8_t b)
 	return p + 2;
 }
 
+/* SACK: 2 + 8n bytes, n = 1..4 (RFC 2018 §3). Blocks are kept as sent; their meaning
+ * (D-SACK per RFC 2883 §4, validity against snd_una/snd_max) is sack.c's business. */
+static int
+parse_sack(uint8_t olen, const uint8_t *v, struct ft_tcp_opts *o)
+{
+	uint8_t n = (uint8_t)((olen - FT_TCPOLEN_SACK_BASE) / FT_TCPOLEN_SACK_BLOCK);
+
+	/* n > 4 cannot fit in 40 bytes; checked anyway, as it bounds the write to o->sack[]. */
+	if ((olen - FT_TCPOLEN_SACK_BASE) % FT_TCPOLEN_SACK_BLOCK != 0 || n == 0 ||
+	    n > FT_TCP_MAX_SACK)
+		return -EBADMSG;
+	for (uint8_t i = 0; i < n; i++) {
+		o->sack[i].start = get_be32(v + i * FT_TCPOLEN_SACK_BLOCK);
+		o->sack[i].end = get_be32(v + i * FT_TCPOLEN_SACK_BLOCK + 4);
+	}
+	o->n_sack = n;
+	return 0;
+}
+
 /*
  * One multi-byte option whose total length olen (>= 2, within the option space) is already
  * checked. v points at the value (after kind and length).
@@ -91,19 +110,8 @@ parse_one(uint8_t kind, uint8_t olen, const uint8_t *v, bool syn, struct ft_tcp_
 		o->tsval = get_be32(v);
 		o->tsecr = get_be32(v + 4);
 		return 0;
-	case FT_TCPOPT_SACK: {
-		uint8_t n = (uint8_t)((olen - FT_TCPOLEN_SACK_BASE) / FT_TCPOLEN_SACK_BLOCK);
-
-		if ((olen - FT_TCPOLEN_SACK_BASE) % FT_TCPOLEN_SACK_BLOCK != 0 || n == 0 ||
-		    n > FT_TCP_MAX_SACK)
-			return -EBADMSG;
-		for (uint8_t i = 0; i < n; i++) {
-			o->sack[i].start = get_be32(v + i * FT_TCPOLEN_SACK_BLOCK);
-			o->sack[i].end = get_be32(v + i * FT_TCPOLEN_SACK_BLOCK + 4);
-		}
-		o->n_sack = n;
-		return 0;
-	}
+	case FT_TCPOPT_SACK:
+		return parse_sack(olen, v, o);
 	default:
 		return 0; /* unknown kind: skipped by its length (RFC 9293 §3.1) */
 	}

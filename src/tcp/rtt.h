@@ -40,7 +40,9 @@ struct ft_rtt {
 
 /*
  * No samples, no backoff, RTO = initial_rto_us (FT_RTT_INITIAL_RTO_US per RFC 6298 §2.1)
- * clamped to [min_rto_us, max_rto_us]. min_rto_us <= max_rto_us; if not, max wins.
+ * clamped to [min_rto_us, max_rto_us]. Every RTO is kept within these bounds: RFC 6298 §2.4
+ * asks for a 1 s floor, RACK stacks use far less (tcp-design.md Appendix A: 30 ms / 4 s);
+ * the stack configuration decides. min_rto_us <= max_rto_us; if not, max wins.
  */
 void ft_rtt_init(struct ft_rtt *r, uint32_t initial_rto_us, uint32_t min_rto_us,
 		 uint32_t max_rto_us);

@@ -100,9 +100,11 @@ test_fires_once_at_deadline_tick(void **state)
 		{ 1000, 1004 },      /* already due at init (tick 100): next advance */
 		{ 1003, 1010 },      /* inside the current tick: the next tick boundary */
 		{ 1004, 1010 }, { 1010, 1010 }, { 1011, 1020 },
-		{ 1640, 1640 },      /* level 0 -> 1 boundary (tick 164 vs cur 100) */
-		{ 1641, 1650 }, { 5000, 5000 }, { 40959, 40960 }, { 40960, 40960 },
-		{ 70001, 70010 }, { 123457, 123460 },
+		{ 2550, 2550 },      /* tick 255: last slot of level 0 */
+		{ 2551, 2560 },      /* tick 256: first of level 1 */
+		{ 2560, 2560 }, { 2561, 2570 }, { 5000, 5000 },
+		{ 655359, 655360 },  /* tick 65536: first of level 2 */
+		{ 655360, 655360 }, { 655361, 655370 }, { 700001, 700010 },
 	};
 	struct obj o[RTE_DIM(cases)];
 	struct ctx c;
@@ -113,7 +115,7 @@ test_fires_once_at_deadline_tick(void **state)
 	for (unsigned int i = 0; i < RTE_DIM(cases); i++)
 		ft_timer_arm(&c.tw, &o[i].t, cases[i].deadline);
 	assert_int_equal(ft_timer_wheel_count(&c.tw), RTE_DIM(cases));
-	for (uint64_t now = 1004; now <= 130000; now++)
+	for (uint64_t now = 1004; now <= 700010; now++)
 		ft_timer_wheel_advance(&c.tw, now, ALL);
 	for (unsigned int i = 0; i < RTE_DIM(cases); i++) {
 		assert_int_equal(o[i].fires, 1);
@@ -307,7 +309,8 @@ test_level_boundaries_fire_exactly(void **state)
 		for (unsigned int k = 1; k <= 7; k++) {
 			for (int off = -1; off <= 1; off++) {
 				uint64_t now0 = starts[si];
-				uint64_t d = now0 + (UINT64_C(1) << (6 * k)) * len + (uint64_t)off;
+				uint64_t d = now0 + (UINT64_C(1) << (FT_TW_LEVEL_BITS * k)) * len +
+					     (uint64_t)off;
 				uint64_t expect = round_up(d, len);
 
 				ft_timer_wheel_init(&c.tw, now0, len);

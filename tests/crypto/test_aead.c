@@ -28,6 +28,7 @@
 #include <rte_mempool.h>
 
 #include "crypto/aead.h"
+#include "aead_pkt.h"
 #include "aead_vectors.h"
 
 #define POOL_SIZE 1023
@@ -50,141 +51,20 @@ static struct inst insts[] = {
 	{ .label = "ipsec-mb-job", .backend = "ipsec-mb-job", .device = NULL },
 	{ .label = "cpu-crypto/aesni_gcm", .backend = "cpu-crypto", .device = "crypto_aesni_gcm0" },
 	{ .label = "cpu-crypto/aesni_mb", .backend = "cpu-crypto", .device = "crypto_aesni_mb1" },
+	{ .label = "cpu-crypto/chacha20_poly1305", .backend = "cpu-crypto",
+	  .device = "crypto_chacha20_poly1305_1" },
 	{ .label = "cryptodev/aesni_mb", .backend = "cryptodev", .device = "crypto_aesni_mb0" },
 	{ .label = "cryptodev/aesni_gcm", .backend = "cryptodev", .device = "crypto_aesni_gcm1" },
 	{ .label = "cryptodev/openssl", .backend = "cryptodev", .device = "crypto_openssl0" },
-	{ .label = "cryptodev/chacha20_poly1305", .backend = "cryptodev", .device = "crypto_chacha20_poly1305_0" },
-};
-
-/* A decoded vector. */
-struct kat {
-	uint8_t key[FT_AEAD_KEY_MAX], iv[FT_AEAD_IV_LEN], aad[32], pt[128], ct[128];
-	uint8_t tag[FT_AEAD_TAG_LEN];
-	size_t key_len, aad_len, pt_len;
+	{ .label = "cryptodev/chacha20_poly1305", .backend = "cryptodev",
+	  .device = "crypto_chacha20_poly1305_0" },
 };
 
 static struct rte_mempool *pool;
 static struct ft_aead_backend *oracle_be;
 static struct ft_aead_ctx *oracle_ctx;
-static uint64_t rng = 0x2545f4914f6cdd1dULL;
 static struct ft_aead_op ops[FT_AEAD_BURST_MAX + 2], ops2[FT_AEAD_BURST_MAX];
 static uint8_t buf_a[SEG_ROOM], buf_b[SEG_ROOM], pts[CROSS_BURST][MAX_DATA];
-
-static uint32_t
-rnd(uint32_t below)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return (uint32_t)((rng * 2685821657736338717ULL) >> 32) % below;
-}
-
-static void
-rnd_fill(uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)rnd(256);
-}
-
-static size_t
-unhex(const char *h, uint8_t *out, size_t cap)
-{
-	size_t n = strlen(h) / 2;
-	unsigned int byte;
-
-	assert_true(n <= cap);
-	for (size_t i = 0; i < n; i++) {
-		assert_int_equal(sscanf(h + 2 * i, "%2x", &byte), 1);
-		out[i] = (uint8_t)byte;
-	}
-	return n;
-}
-
-static void
-kat_load(const struct aead_vector *v, struct kat *k)
-{
-	k->key_len = unhex(v->key, k->key, sizeof(k->key));
-	unhex(v->iv, k->iv, sizeof(k->iv));
-	k->aad_len = unhex(v->aad, k->aad, sizeof(k->aad));
-	if (v->pt != NULL) {
-		k->pt_len = unhex(v->pt, k->pt, sizeof(k->pt));
-	} else {
-		k->pt_len = strlen(v->pt_ascii);
-		memcpy(k->pt, v->pt_ascii, k->pt_len);
-	}
-	assert_int_equal(unhex(v->ct, k->ct, sizeof(k->ct)), k->pt_len);
-	assert_int_equal(unhex(v->tag, k->tag, sizeof(k->tag)), FT_AEAD_TAG_LEN);
-}
-
-static void
-put(struct rte_mbuf *seg, const uint8_t *src, uint32_t n)
-{
-	uint8_t *p = (uint8_t *)rte_pktmbuf_append(seg, (uint16_t)n);
-
-	assert_non_null(p);
-	if (n > 0)
-		memcpy(p, src, n);
-}
-
-/*
- * Packet [aad | tag | data] (the OpenVPN order): the first segment holds AAD, tag (zero when
- * @p tag is NULL) and the first piece of data; the rest of the data goes to nsegs - 1 more
- * segments of random non-zero sizes.
- */
-static struct rte_mbuf *
-make_pkt(const uint8_t *aad, size_t aad_len, const uint8_t *tag, const uint8_t *data,
-	 uint32_t len, unsigned int nsegs)
-{
-	static const uint8_t zero[FT_AEAD_TAG_LEN];
-	struct rte_mbuf *head = rte_pktmbuf_alloc(pool), *seg = head;
-	uint32_t done = 0;
-
-	assert_non_null(head);
-	if (nsegs > len)
-		nsegs = len > 0 ? len : 1;
-	put(head, aad, (uint32_t)aad_len);
-	put(head, tag != NULL ? tag : zero, FT_AEAD_TAG_LEN);
-	for (unsigned int s = 0; s < nsegs; s++) {
-		uint32_t left = len - done, later = nsegs - s - 1;
-		uint32_t piece = later == 0 ? left : 1 + rnd(left - later);
-
-		if (s > 0) {
-			seg = rte_pktmbuf_alloc(pool);
-			assert_non_null(seg);
-		}
-		put(seg, data + done, piece);
-		done += piece;
-		if (s > 0)
-			assert_int_equal(rte_pktmbuf_chain(head, seg), 0);
-	}
-	return head;
-}
-
-static void
-read_pkt(const struct rte_mbuf *m, uint32_t off, uint32_t len, uint8_t *out)
-{
-	const void *p = rte_pktmbuf_read(m, off, len, out);
-
-	assert_non_null(p);
-	if (p != out && len > 0)
-		memcpy(out, p, len);
-}
-
-/* Op for make_pkt()'s layout. */
-static void
-op_set(struct ft_aead_op *op, struct rte_mbuf *m, const struct ft_aead_key *key,
-       const uint8_t *iv, size_t aad_len, uint32_t len)
-{
-	memset(op, 0, sizeof(*op));
-	op->m = m;
-	op->key = key;
-	op->aad_off = 0;
-	op->tag_off = (uint32_t)aad_len;
-	op->data_off = (uint32_t)aad_len + FT_AEAD_TAG_LEN;
-	op->data_len = len;
-	op->status = 1;
-	memcpy(op->iv, iv, FT_AEAD_IV_LEN);
-}
 
 static struct inst *
 inst_or_skip(void **state)
@@ -223,6 +103,7 @@ group_setup(void **state)
 		return -1;
 	pool = rte_pktmbuf_pool_create("aead_test", POOL_SIZE, 0, 0,
 				       RTE_PKTMBUF_HEADROOM + SEG_ROOM, SOCKET_ID_ANY);
+	aead_pkt_pool_set(pool);
 	ft_aead_backend_conf_init(&conf);
 	oracle_be = ft_aead_backend_create(&conf);
 	oracle_ctx = ft_aead_ctx_create(oracle_be, SOCKET_ID_ANY);
@@ -610,7 +491,7 @@ test_malformed_ops_fail_into_the_tail(void **state)
 	struct ft_aead_key *key = ft_aead_key_create(in->be, alg, kb, 32, OVPN_AAD);
 	struct ft_aead_key *other = ft_aead_key_create(oracle_be, alg, kb, 32, OVPN_AAD);
 	const int32_t want[] = { 0, -EINVAL, -EINVAL, -EINVAL, -EINVAL, -EINVAL, 0,
-				 sgl ? 0 : -ENOTSUP };
+				 sgl ? 0 : -ENOTSUP, -EINVAL };
 	struct rte_mbuf *ms[RTE_DIM(want)];
 	uint16_t n = RTE_DIM(want), good = sgl ? 3 : 2, k;
 
@@ -628,6 +509,7 @@ test_malformed_ops_fail_into_the_tail(void **state)
 	ops[3].tag_off = ms[3]->data_len - 8;              /* tag past the first segment */
 	ops[4].data_len++;                                 /* data past the packet */
 	ops[5].tag_off = ops[5].data_off + 4;              /* tag inside the data */
+	ops[8].aad_off = ops[8].data_off + 90;             /* AAD inside the data */
 	k = ft_aead_seal_burst(in->ctx, ops, n);
 	assert_int_equal(k, good);
 	assert_ptr_equal(ops[0].m, ms[0]);
@@ -636,23 +518,38 @@ test_malformed_ops_fail_into_the_tail(void **state)
 		assert_int_equal(ops[i].status, expected_status(ms, want, n, ops[i].m));
 	for (uint16_t i = 0; i < n; i++)
 		rte_pktmbuf_free(ms[i]);
+	ft_aead_key_destroy(key);
+	ft_aead_key_destroy(other);
+}
 
-	/* Past FT_AEAD_BURST_MAX ops, and past FT_AEAD_SEGS_MAX segments. */
+/* Ops past FT_AEAD_BURST_MAX in one call, and an op past FT_AEAD_SEGS_MAX segments. */
+static void
+test_oversized_bursts_fail_e2big(void **state)
+{
+	struct inst *in = inst_or_skip(state);
+	enum ft_aead_alg alg = ft_aead_backend_supports(in->be, FT_AEAD_AES_256_GCM, OVPN_AAD) ?
+			       FT_AEAD_AES_256_GCM : FT_AEAD_CHACHA20_POLY1305;
+	bool sgl = ft_aead_backend_has_multiseg(in->be);
+	uint16_t first_bad = FT_AEAD_BURST_MAX - (sgl ? 1 : 0);
+	static const uint8_t kb[32], iv[FT_AEAD_IV_LEN], aad[OVPN_AAD];
+	struct ft_aead_key *key = ft_aead_key_create(in->be, alg, kb, 32, OVPN_AAD);
+	struct rte_mbuf *chain;
+
+	assert_non_null(key);
+	memset(pts[0], 0x5a, 100);
 	for (uint16_t i = 0; i < FT_AEAD_BURST_MAX + 2; i++)
 		op_set(&ops[i], make_pkt(aad, OVPN_AAD, NULL, pts[0], 100,
 					 sgl && i == 0 ? FT_AEAD_SEGS_MAX + 1 : 1),
 		       key, iv, OVPN_AAD, 100);
-	ms[0] = ops[0].m;
-	assert_int_equal(ft_aead_seal_burst(in->ctx, ops, FT_AEAD_BURST_MAX + 2),
-			 FT_AEAD_BURST_MAX - (sgl ? 1 : 0));
-	for (uint16_t i = FT_AEAD_BURST_MAX - (sgl ? 1 : 0); i < FT_AEAD_BURST_MAX + 2; i++)
+	chain = ops[0].m;
+	assert_int_equal(ft_aead_seal_burst(in->ctx, ops, FT_AEAD_BURST_MAX + 2), first_bad);
+	for (uint16_t i = first_bad; i < FT_AEAD_BURST_MAX + 2; i++)
 		assert_int_equal(ops[i].status, -E2BIG);
-	if (sgl)
-		assert_ptr_equal(ops[FT_AEAD_BURST_MAX - 1].m, ms[0]);
+	if (sgl)  /* the too-long chain first, then the ops past the burst limit */
+		assert_ptr_equal(ops[first_bad].m, chain);
 	for (uint16_t i = 0; i < FT_AEAD_BURST_MAX + 2; i++)
 		rte_pktmbuf_free(ops[i].m);
 	ft_aead_key_destroy(key);
-	ft_aead_key_destroy(other);
 }
 
 #define INST_TESTS(i) \
@@ -664,7 +561,8 @@ test_malformed_ops_fail_into_the_tail(void **state)
 	{ "random_sizes_match_openssl", test_random_sizes_match_openssl, NULL, NULL, \
 	  &insts[i] }, \
 	{ "malformed_ops_fail_into_the_tail", test_malformed_ops_fail_into_the_tail, NULL, NULL, \
-	  &insts[i] }
+	  &insts[i] }, \
+	{ "oversized_bursts_fail_e2big", test_oversized_bursts_fail_e2big, NULL, NULL, &insts[i] }
 
 int
 main(void)
@@ -675,11 +573,11 @@ main(void)
 		cmocka_unit_test(test_backend_create_rejects_bad_conf),
 		cmocka_unit_test(test_lifecycle_limits_and_busy_destroy),
 		INST_TESTS(0), INST_TESTS(1), INST_TESTS(2), INST_TESTS(3), INST_TESTS(4),
-		INST_TESTS(5), INST_TESTS(6), INST_TESTS(7), INST_TESTS(8),
+		INST_TESTS(5), INST_TESTS(6), INST_TESTS(7), INST_TESTS(8), INST_TESTS(9),
 	};
 	static char names[RTE_DIM(tests)][96];
 
-	static_assert(RTE_DIM(insts) == 9, "INST_TESTS list covers every instance");
+	static_assert(RTE_DIM(insts) == 10, "INST_TESTS list covers every instance");
 	/* Name each per-instance test after its instance: "seal_matches_known_answers[ipsec-mb]". */
 	for (unsigned int i = 0; i < RTE_DIM(tests); i++) {
 		const struct inst *in = tests[i].initial_state;

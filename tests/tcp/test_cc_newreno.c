@@ -251,9 +251,11 @@ static const struct rec_step rec_steps[] = {
 	{ "2 more dupacks inflate by 2 MSS", 0, 2, 30000, 20000, 15000, true },
 	{ "partial ACK of 5 MSS: -5000 + 1 MSS", 5000, 0, 35000, 15000, 11000, true },
 	{ "partial ACK below 1 MSS: no add-back", 500, 0, 35500, 14500, 10500, true },
-	{ "a dupack and a partial ACK in one batch", 2000, 1, 37500, 12500, 10500, true },
-	{ "partial ACK larger than cwnd: floor 1 MSS", 12000, 0, 49500, 500, 1000, true },
-	{ "full ACK: min(ssthresh, flight + MSS)", 500, 0, 50000, 0, 2000, false },
+	{ "partial ACK of exactly 1 MSS: add-back", 1000, 0, 36500, 13500, 10500, true },
+	{ "a dupack and a partial ACK in one batch", 2000, 1, 38500, 11500, 10500, true },
+	{ "partial ACK larger than cwnd: 0 + 1 MSS", 11000, 0, 49500, 500, 1000, true },
+	{ "partial ACK to below 1 MSS: floor 1 MSS", 300, 0, 49800, 200, 1000, true },
+	{ "full ACK: min(ssthresh, flight + MSS)", 200, 0, 50000, 0, 2000, false },
 	{ "next ACK is slow start again", 2000, 0, 52000, 2000, 4000, false },
 };
 
