@@ -115,6 +115,19 @@ typedef void ft_poll_fn(struct ft_worker *w, void *arg);
 /** Install the poll hook. Main thread, before ft_stack_run(). @return 0 or -EINVAL. */
 int ft_stack_set_poll(struct ft_stack *s, ft_poll_fn *fn, void *arg);
 
+/** A function run on a worker on behalf of another thread (ft_worker_call()). */
+typedef void ft_worker_fn(struct ft_worker *w, void *arg);
+
+/**
+ * Run @p fn(w, @p arg) on worker @p worker at its next loop iteration: the thread-safe way for
+ * a non-worker thread (control, management, another worker) to act on connections, which are
+ * owned by one worker and may only be touched there. Any thread; lock-free (a multi-producer
+ * ring per worker); @p arg is owned by the caller until @p fn runs.
+ * @return 0; -EINVAL (bad worker index or fn), -ENOBUFS (the worker's queue is full: retry).
+ *         Calls queued before ft_stack_run() run when it starts.
+ */
+int ft_worker_call(struct ft_stack *s, unsigned int worker, ft_worker_fn *fn, void *arg);
+
 /** Sum of all workers' counters. Any thread (counters may be mid-update). */
 void ft_stack_stats_get(const struct ft_stack *s, struct ft_stats *out);
 

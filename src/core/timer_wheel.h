@@ -134,10 +134,11 @@ bool ft_timer_cancel(struct ft_timer_wheel *tw, struct ft_timer *t);
 
 /*
  * Run every timer due at @p now (monotonic: never less than the previous call or the init
- * time), in deadline-tick order. At most @p budget timers are handled (a handled timer is
- * fired, or cascaded/re-filed); if the budget runs out, the rest continues on the next call
- * and ft_timer_wheel_next_expiry() returns a time <= now. Cost: O(levels + occupied slots
- * passed + timers handled), independent of how many empty ticks elapsed.
+ * time), in deadline-tick order (one tick's timers in no set order). At most @p budget timers
+ * are handled (a handled timer is fired, or cascaded/re-filed); if the budget runs out, the
+ * rest continues on the next call and ft_timer_wheel_next_expiry() returns a time <= now.
+ * Cost: O(levels + occupied slots passed + timers handled), independent of how many empty
+ * ticks elapsed.
  * Not re-entrant: never call it from a timer callback. Returns the number of callbacks run.
  */
 unsigned int ft_timer_wheel_advance(struct ft_timer_wheel *tw, uint64_t now,

@@ -26,6 +26,7 @@ struct ft_reass;
 struct ft_iface;
 struct ft_net;
 struct ft_tcp_worker;
+struct ft_handoff;
 struct rte_rcu_qsbr;
 
 struct ft_worker {
@@ -38,6 +39,7 @@ struct ft_worker {
 	struct ft_arp_cache *arp[FT_MAX_PORTS];
 	struct ft_reass *reass;
 	struct ft_tcp_worker *tcp;       /* NULL when TCP is disabled */
+	struct ft_handoff *handoff;      /* calls from other threads (ft_worker_call) */
 	struct rte_mempool *pool;
 	struct ft_token_bucket icmp_tb;  /* ICMP error rate limit (RFC 1812 §4.3.2.8) */
 	struct ft_stack *stack;

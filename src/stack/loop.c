@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * The worker loop (ARCHITECTURE.md "The worker"): rx burst per port -> classify and process
- * (eth.c) -> application poll hook -> periodic housekeeping (ARP timers, reassembly expiry)
+ * (eth.c) -> calls handed over by other threads (core/handoff.c) -> application poll hook -> periodic housekeeping (ARP timers, reassembly expiry)
  * -> flush TX buffers once -> RCU quiescent state -> idle back-off.
  * Back-off: after IDLE_SPIN empty iterations the loop pauses, after IDLE_SLEEP it sleeps,
  * doubling up to idle_sleep_us; any received packet resets it. Sleeping is the only syscall
@@ -13,6 +13,7 @@
 #include <rte_rcu_qsbr.h>
 
 #include "core/clock.h"
+#include "core/handoff.h"
 #include "net/arp.h"
 #include "net/eth.h"
 #include "net/ip4_reass.h"
@@ -95,6 +96,7 @@ ft_worker_loop(void *arg)
 
 		w->now = rte_rdtsc();
 		n = poll_ports(w, s);
+		n += ft_handoff_drain(w->handoff, w, 256);
 		if (s->poll_fn != NULL)
 			s->poll_fn(w, s->poll_arg);
 		ft_tcp_timers_advance(w);

@@ -19,6 +19,7 @@
 #include <fasttcp/ft_udp.h>
 
 #include "core/clock.h"
+#include "core/handoff.h"
 #include "core/log.h"
 #include "net/icmp.h"
 #include "net/ip4_reass.h"
@@ -286,6 +287,14 @@ ft_stack_stats_get(const struct ft_stack *s, struct ft_stats *out)
 	for (unsigned int i = 0; i < s->n_workers; i++)
 		if (s->workers[i] != NULL)
 			ft_stats_add(out, &s->workers[i]->stats);
+}
+
+int
+ft_worker_call(struct ft_stack *s, unsigned int worker, ft_worker_fn *fn, void *arg)
+{
+	if (s == NULL || fn == NULL || worker >= s->n_workers || s->workers[worker] == NULL)
+		return -EINVAL;
+	return ft_handoff_post(s->workers[worker]->handoff, fn, arg);
 }
 
 unsigned int

@@ -10,6 +10,7 @@
 #include <rte_malloc.h>
 
 #include "core/clock.h"
+#include "core/handoff.h"
 #include "core/log.h"
 #include "net/arp.h"
 #include "net/arp_cache.h"
@@ -47,6 +48,9 @@ worker_init(struct ft_stack *s, struct ft_worker *w, unsigned int idx, unsigned 
 	w->reass = ft_reass_create(&rc, (int)rte_lcore_to_socket_id(lcore));
 	if (w->reass == NULL)
 		return -rte_errno;
+	w->handoff = ft_handoff_create(idx, 4096, (int)rte_lcore_to_socket_id(lcore));
+	if (w->handoff == NULL)
+		return -ENOMEM;
 	return s->tcp != NULL ? ft_tcp_worker_init(w, s->tcp) : 0;
 }
 
@@ -87,6 +91,7 @@ ft_stack_workers_destroy(struct ft_stack *s)
 		for (uint16_t p = 0; p < s->n_ports; p++)
 			ft_arp_cache_destroy(w->arp[p], ft_arp_free_pending, NULL);
 		ft_tcp_worker_fini(w);
+		ft_handoff_destroy(w->handoff);
 		ft_reass_destroy(w->reass);
 		rte_free(w);
 		s->workers[i] = NULL;

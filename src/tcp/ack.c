@@ -66,6 +66,7 @@ new_ack(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_seg *s)
 	struct ft_cc_ack a = { .acked_bytes = s->ack - t->snd_una, .snd_una = s->ack,
 			       .n_acks = 1 };
 	uint32_t before = ft_sndbuf_space(&t->sb), half = t->sb.limit / 2;
+	uint32_t flight_before = t->snd_max - t->snd_una;
 
 	ft_sndbuf_trim(&t->sb, data_acked(t, s->ack));
 	/* writable: the app hit the limit, or free space rose through half the buffer. */
@@ -77,7 +78,8 @@ new_ack(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_seg *s)
 	if (ft_seq_lt(t->snd_nxt, t->snd_una))
 		t->snd_nxt = t->snd_una;
 	a.flight_bytes = t->snd_max - t->snd_una;
-	a.cwnd_limited = a.flight_bytes + t->mss >= t->cc.cwnd;
+	/* cwnd-limited is judged on the flight the ACK found (RFC 7661 §4.3), not what is left. */
+	a.cwnd_limited = flight_before + t->mss >= t->cc.cwnd;
 	if (t->cc.in_recovery && !ft_cc_ack_covers_recover(&t->cc, s->ack))
 		ft_tcp_retransmit_first(w, t); /* RFC 6582 §3.2 step 5: partial ACK */
 	ft_cc_ack_batch(&ft_cc_newreno, &t->cc, &a);
@@ -94,7 +96,7 @@ dup_ack(struct ft_worker *w, struct ft_tcb *t)
 			       .flight_bytes = t->snd_max - t->snd_una };
 
 	if (++t->dupacks == FT_CC_DUPTHRESH && !t->cc.in_recovery &&
-	    ft_seq_gt(t->snd_una, t->cc.recover)) {
+	    ft_cc_ack_covers_recover(&t->cc, t->snd_una)) {
 		/* RFC 6582 §3.2 step 2: fast retransmit once per window. */
 		ft_cc_newreno.on_congestion(&t->cc, a.flight_bytes, t->snd_max);
 		ft_tcp_retransmit_first(w, t);

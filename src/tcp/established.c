@@ -120,8 +120,7 @@ syn_rcvd_ack(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_seg *s)
 	t->max_snd_wnd = t->snd_wnd;
 	t->snd_wl1 = s->seq;
 	t->snd_wl2 = s->ack;
-	t->rexmt_count = 0;
-	ft_rtt_reset_backoff(&t->rtt);
+	ft_tcp_handshake_done(t);
 	if ((t->flags & FT_TF_TS_OK) && s->opts.has_ts && s->opts.tsecr != 0)
 		ft_tcp_rtt_sample_ts(w, t, s->opts.tsecr);
 	ft_tcp_timers_on_ack(w, t);

@@ -53,6 +53,16 @@ ft_tcp_apply_syn_opts(struct ft_tcb *t, const struct ft_tcp_seg *s)
 	t->cc.mss = t->mss;
 }
 
+void
+ft_tcp_handshake_done(struct ft_tcb *t)
+{
+	/* RFC 6298 §5.7: a retransmitted SYN and no RTT sample: start data with a 3 s RTO. */
+	if (t->rexmt_count > 0 && t->rtt.srtt_us == 0)
+		ft_rtt_syn_timeout(&t->rtt);
+	t->rexmt_count = 0;
+	ft_rtt_reset_backoff(&t->rtt);
+}
+
 static void
 init_send_side(struct ft_worker *w, struct ft_tcb *t)
 {
@@ -177,8 +187,7 @@ syn_sent_to_established(struct ft_worker *w, struct ft_tcb *t, const struct ft_t
 		t->rcv_wscale = 0;
 	ft_tcp_cc_init(t);
 	t->state = FT_TCP_ESTABLISHED;
-	t->rexmt_count = 0;
-	ft_rtt_reset_backoff(&t->rtt);
+	ft_tcp_handshake_done(t);
 	if (t->flags & FT_TF_TS_OK && s->opts.tsecr != 0)
 		ft_tcp_rtt_sample_ts(w, t, s->opts.tsecr);
 	ft_tcp_timers_on_ack(w, t);

@@ -185,6 +185,7 @@ void ft_tcp_input_listen(struct ft_worker *w, const struct ft_tcp_listener *l,
 			 const struct ft_tcp_seg *s);
 void ft_tcp_input_syn_sent(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_seg *s);
 void ft_tcp_apply_syn_opts(struct ft_tcb *t, const struct ft_tcp_seg *s);
+void ft_tcp_handshake_done(struct ft_tcb *t);
 struct ft_tcb *ft_tcp_syncookie_accept(struct ft_worker *w, const struct ft_tcp_listener *l,
 				       const struct ft_tcp_seg *s);
 

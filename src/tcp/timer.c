@@ -134,17 +134,17 @@ rexmt_fired(struct ft_worker *w, struct ft_tcb *t)
 		return;
 	}
 	w->stats.tcp_rto++;
-	ft_cc_newreno.on_rto(&t->cc, t->snd_max - t->snd_una, t->snd_max, t->rtt.backoff > 0);
 	ft_rtt_backoff(&t->rtt);
 	t->flags &= ~FT_TF_RTT_TIMING; /* Karn: no samples from retransmitted data */
 	t->dupacks = 0;
 	if (syn) {
-		if (t->rtt.srtt_us == 0)
-			ft_rtt_syn_timeout(&t->rtt);
+		/* No congestion response: nothing was sent yet (the window starts at the
+		 * handshake's end, RFC 5681 §3.1 / RFC 6298 §5.7). */
 		ft_tcp_send_syn(w, t, t->state == FT_TCP_SYN_RCVD);
 		ft_tcp_timers_on_send(w, t);
 		return;
 	}
+	ft_cc_newreno.on_rto(&t->cc, t->snd_max - t->snd_una, t->snd_max, t->rtt.backoff > 1);
 	t->snd_nxt = t->snd_una; /* go back: resend from the first unacknowledged byte */
 	ft_tcp_output(w, t);
 	ft_tcp_timers_on_send(w, t);

@@ -115,6 +115,7 @@ test_fires_once_at_deadline_tick(void **state)
 	for (unsigned int i = 0; i < RTE_DIM(cases); i++)
 		ft_timer_arm(&c.tw, &o[i].t, cases[i].deadline);
 	assert_int_equal(ft_timer_wheel_count(&c.tw), RTE_DIM(cases));
+	assert_int_equal(c.tw.level_mask, 0x7); /* the table spans levels 0, 1 and 2 */
 	for (uint64_t now = 1004; now <= 700010; now++)
 		ft_timer_wheel_advance(&c.tw, now, ALL);
 	for (unsigned int i = 0; i < RTE_DIM(cases); i++) {
