@@ -116,6 +116,7 @@ enum ft_drop_reason {
 	X(tcp_rto, "retransmission timeouts") \
 	X(tcp_fast_rexmt, "fast retransmits (3 duplicate ACKs)") \
 	X(tcp_challenge_ack, "challenge ACKs sent (RFC 5961)") \
+	X(tcp_pmtu_updates, "send MSS lowered by ICMP frag-needed (RFC 1191)") \
 	X(tcp_syncookies_sent, "SYN-ACKs with a SYN cookie (listen queue full)") \
 	X(tcp_syncookies_ok, "connections created from a valid SYN cookie") \
 	X(tcp_challenge_limited, "challenge ACKs suppressed by the rate limit") \

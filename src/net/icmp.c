@@ -85,6 +85,30 @@ echo_to_app(struct ft_worker *w, struct rte_mbuf *m, const struct rte_ipv4_hdr *
 	w->net->echo_fn(w, m, rte_be_to_cpu_32(ih->src_addr), id, seq, w->net->echo_arg);
 }
 
+/* Hand a received error to the protocol of the datagram it quotes (borrows @p m). */
+static void
+error_to_transport(struct ft_worker *w, const struct rte_mbuf *m)
+{
+	const struct rte_icmp_hdr *icmp = rte_pktmbuf_mtod(m, const struct rte_icmp_hdr *);
+	const struct rte_ipv4_hdr *q = (const struct rte_ipv4_hdr *)(icmp + 1);
+	uint32_t avail = m->data_len - sizeof(*icmp), qhl;
+	ft_ip4_err_fn *fn;
+	uint16_t mtu = 0;
+
+	/* The quote: an IPv4 header and at least 8 bytes of its payload (RFC 792). */
+	if (avail < sizeof(*q) || (q->version_ihl >> 4) != 4)
+		return;
+	qhl = rte_ipv4_hdr_len(q);
+	if (qhl < sizeof(*q) || avail < qhl + 8)
+		return;
+	fn = w->net->err[q->next_proto_id];
+	if (fn == NULL)
+		return;
+	if (icmp->icmp_type == ICMP_DEST_UNREACH && icmp->icmp_code == 4)
+		mtu = rte_be_to_cpu_16(icmp->icmp_seq_nb); /* RFC 1191 §4: next-hop MTU */
+	fn(w, icmp->icmp_type, icmp->icmp_code, mtu, q, (const uint8_t *)q + qhl);
+}
+
 void
 ft_icmp_input(struct ft_worker *w, struct rte_mbuf *m, uint16_t iface)
 {
@@ -107,6 +131,7 @@ ft_icmp_input(struct ft_worker *w, struct rte_mbuf *m, uint16_t iface)
 		echo_to_app(w, m, ih);
 	} else if (is_error_type(icmp->icmp_type)) {
 		w->stats.icmp_err_rx++;
+		error_to_transport(w, m);
 		rte_pktmbuf_free(m);
 	} else {
 		ft_drop(w, m, FT_DROP_ICMP_TYPE);

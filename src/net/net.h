@@ -14,6 +14,7 @@
 
 struct ft_worker;
 struct rte_mbuf;
+struct rte_ipv4_hdr;
 
 #define FT_UDP_MAX_BINDS 255
 
@@ -22,6 +23,14 @@ struct rte_mbuf;
  * header just before it in the first segment. Consumes @p m.
  */
 typedef void ft_ip4_proto_fn(struct ft_worker *w, struct rte_mbuf *m, uint16_t iface);
+
+/*
+ * ICMP error about a datagram we sent (RFC 1122 §3.2.2.1: passed to the transport). @p ih is
+ * the quoted IPv4 header, @p l4 its first 8 transport bytes (both borrowed), @p mtu the
+ * next-hop MTU of a frag-needed error (RFC 1191 §4) or 0.
+ */
+typedef void ft_ip4_err_fn(struct ft_worker *w, uint8_t type, uint8_t code, uint16_t mtu,
+			   const struct rte_ipv4_hdr *ih, const uint8_t *l4);
 
 struct ft_udp_bind {
 	ft_udp_recv_fn *fn;
@@ -36,6 +45,7 @@ struct ft_net {
 	ft_icmp_echo_fn *echo_fn;
 	void *echo_arg;
 	ft_ip4_proto_fn *proto[256];
+	ft_ip4_err_fn *err[256];         /* by the quoted datagram's protocol */
 	uint8_t udp_index[65536];        /* 0 = closed, else 1 + index into udp_binds */
 	struct ft_udp_bind udp_binds[FT_UDP_MAX_BINDS];
 };

@@ -145,8 +145,10 @@ net_create(const struct ft_stack_conf *c)
 	net->arp_queue_len = c->arp_queue_len;
 	net->proto[IPPROTO_ICMP] = ft_icmp_input;
 	net->proto[IPPROTO_UDP] = ft_udp_input;
-	if (c->tcp_max_conns > 0)
+	if (c->tcp_max_conns > 0) {
 		net->proto[IPPROTO_TCP] = ft_tcp_input;
+		net->err[IPPROTO_TCP] = ft_tcp_icmp_error;
+	}
 	return net;
 }
 

@@ -220,6 +220,11 @@ void ft_tcp_respond_rst(struct ft_worker *w, const struct ft_tcp_seg *s);
 void ft_tcp_retransmit_first(struct ft_worker *w, struct ft_tcb *t);
 void ft_tcp_send_probe(struct ft_worker *w, struct ft_tcb *t);
 
+/* pmtu.c: ICMP errors about our segments (registered as ft_ip4_err_fn). */
+struct rte_ipv4_hdr;
+void ft_tcp_icmp_error(struct ft_worker *w, uint8_t type, uint8_t code, uint16_t mtu,
+		       const struct rte_ipv4_hdr *ih, const uint8_t *l4);
+
 /* close.c */
 void ft_tcp_close_finish(struct ft_worker *w, struct ft_tcb *t, enum ft_close_reason r);
 void ft_tcp_enter_time_wait(struct ft_worker *w, struct ft_tcb *t);
