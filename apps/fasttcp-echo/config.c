@@ -17,11 +17,16 @@
 
 static const char *const top_keys[] = { "stack", "echo", NULL };
 
-static const char *const echo_keys[] = { "udp_port", "tcp_port", NULL };
+static const char *const echo_keys[] = {
+	"udp_port", "tcp_port", "keepalive_idle_s", "keepalive_intvl_s", "keepalive_count", NULL
+};
 
 static const struct app_conf_uint echo_uints[] = {
 	{ "udp_port", 0, 65535, false, APP_CONF_FIELD(struct echo_config, udp_port) },
 	{ "tcp_port", 0, 65535, false, APP_CONF_FIELD(struct echo_config, tcp_port) },
+	{ "keepalive_idle_s", 0, 65535, false, APP_CONF_FIELD(struct echo_config, ka_idle_s) },
+	{ "keepalive_intvl_s", 1, 65535, false, APP_CONF_FIELD(struct echo_config, ka_intvl_s) },
+	{ "keepalive_count", 1, 255, false, APP_CONF_FIELD(struct echo_config, ka_count) },
 };
 
 /* Defaults of the app's own sections; the stack's come from ft_stack_conf_init(). */
@@ -30,6 +35,9 @@ echo_defaults(struct echo_config *out)
 {
 	out->udp_port = ECHO_DEFAULT_UDP_PORT;
 	out->tcp_port = ECHO_DEFAULT_UDP_PORT;
+	out->ka_idle_s = 0;
+	out->ka_intvl_s = 75; /* RFC 1122 §4.2.3.6 leaves it open; Linux: 75 s, 9 probes */
+	out->ka_count = 9;
 }
 
 static int

@@ -15,6 +15,9 @@ struct echo_config {
 	struct ft_stack_conf stack;
 	uint16_t udp_port; /* UDP echo port; 0 disables the UDP echo (default 7) */
 	uint16_t tcp_port; /* TCP echo port; 0 disables the TCP echo (default 7) */
+	uint16_t ka_idle_s;  /* TCP keepalive idle time, s; 0 = off (default) */
+	uint16_t ka_intvl_s; /* seconds between probes (default 75) */
+	uint16_t ka_count;   /* unanswered probes before reset (default 9) */
 };
 
 /*

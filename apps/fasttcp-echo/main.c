@@ -141,6 +141,7 @@ static int
 run(struct echo_config *cfg, struct echo_opts *o)
 {
 	bool client = o->client.ping_dst != 0 || o->client.udp_dst != 0;
+	struct tcp_echo_keepalive ka = { cfg->ka_idle_s, cfg->ka_intvl_s, cfg->ka_count };
 	struct echo_client *ec = NULL;
 	struct ft_stack *s;
 	int rc = 0;
@@ -156,7 +157,7 @@ run(struct echo_config *cfg, struct echo_opts *o)
 	if (!client && cfg->udp_port != 0)
 		rc = ft_udp_bind(s, cfg->udp_port, udp_echo, NULL);
 	if (!client && rc == 0 && cfg->tcp_port != 0)
-		rc = tcp_echo_listen(s, cfg->tcp_port);
+		rc = tcp_echo_listen(s, cfg->tcp_port, &ka);
 	if ((client && ec == NULL) || rc < 0) {
 		fprintf(stderr, "fasttcp-echo: setup failed: %s\n", ft_strerror(rc ? rc : -ENOMEM));
 		ft_stack_destroy(s);

@@ -37,13 +37,23 @@ on_writable(struct ft_conn *c, void *arg)
 	pump(c);
 }
 
+static void
+on_established(struct ft_conn *c, void *arg)
+{
+	const struct tcp_echo_keepalive *ka = arg;
+
+	if (ka != NULL && ka->idle_s != 0)
+		ft_conn_set_keepalive(c, ka->idle_s, ka->intvl_s, ka->count);
+}
+
 static const struct ft_conn_ops echo_ops = {
+	.established = on_established,
 	.readable = on_readable,
 	.writable = on_writable,
 };
 
 int
-tcp_echo_listen(struct ft_stack *s, uint16_t port)
+tcp_echo_listen(struct ft_stack *s, uint16_t port, const struct tcp_echo_keepalive *ka)
 {
-	return ft_tcp_listen(s, port, &echo_ops, NULL);
+	return ft_tcp_listen(s, port, &echo_ops, (void *)(uintptr_t)ka);
 }

@@ -7,7 +7,12 @@
 
 struct ft_stack;
 
-/* Listen on @p port and echo every connection. Main thread, before run. @return 0/-errno. */
-int tcp_echo_listen(struct ft_stack *s, uint16_t port);
+struct tcp_echo_keepalive {
+	uint32_t idle_s, intvl_s, count; /* idle_s 0: keepalive off */
+};
+
+/* Listen on @p port and echo every connection; @p ka (kept by the caller for the stack's
+ * lifetime) sets keepalive on each. Main thread, before run. @return 0/-errno. */
+int tcp_echo_listen(struct ft_stack *s, uint16_t port, const struct tcp_echo_keepalive *ka);
 
 #endif /* FT_APPS_ECHO_TCP_ECHO_H */

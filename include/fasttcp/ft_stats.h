@@ -123,6 +123,7 @@ enum ft_drop_reason {
 	X(tcp_ooo_segs, "segments queued out of order") \
 	X(tcp_delack, "delayed ACKs sent by the timer") \
 	X(tcp_persist, "zero-window probes sent") \
+	X(tcp_keepalive, "keepalive probes sent") \
 	X(idle_sleeps, "idle back-off sleeps")
 
 /** Counters of one worker, or their sum over all workers. */

@@ -122,6 +122,14 @@ void ft_conn_abort(struct ft_conn *c);
 /** Disable (1) or enable (0) Nagle's algorithm (RFC 896; default enabled). */
 void ft_conn_set_nodelay(struct ft_conn *c, int nodelay);
 
+/**
+ * Keepalive (RFC 1122 §4.2.3.6): after @p idle_s seconds without receiving anything, send a
+ * probe every @p intvl_s seconds; after @p count unanswered probes the connection is reset and
+ * closed with FT_CLOSE_TIMEOUT. @p idle_s 0 turns it off (the default). Owning worker.
+ * @return 0, or -EINVAL (intvl_s or count 0 while idle_s is set; values above 65535 s / 255).
+ */
+int ft_conn_set_keepalive(struct ft_conn *c, uint32_t idle_s, uint32_t intvl_s, uint32_t count);
+
 /** Addresses of the connection, host order. */
 void ft_conn_endpoints(const struct ft_conn *c, uint32_t *lip, uint16_t *lport, uint32_t *rip,
 		       uint16_t *rport);

@@ -203,6 +203,22 @@ ft_conn_set_nodelay(struct ft_conn *c, int nodelay)
 		t->flags &= ~FT_TF_NODELAY;
 }
 
+int
+ft_conn_set_keepalive(struct ft_conn *c, uint32_t idle_s, uint32_t intvl_s, uint32_t count)
+{
+	struct ft_tcb *t = (struct ft_tcb *)c;
+
+	if (t == NULL || (idle_s != 0 && (intvl_s == 0 || count == 0)) || idle_s > 65535 ||
+	    intvl_s > 65535 || count > 255)
+		return -EINVAL;
+	t->keep_idle_s = (uint16_t)idle_s;
+	t->keep_intvl_s = (uint16_t)intvl_s;
+	t->keep_cnt = idle_s ? (uint8_t)count : 0;
+	t->t_keep = 0;
+	ft_tcp_timers_on_rx(t->w, t);
+	return 0;
+}
+
 void
 ft_conn_endpoints(const struct ft_conn *c, uint32_t *lip, uint16_t *lport, uint32_t *rip,
 		  uint16_t *rport)

@@ -192,6 +192,7 @@ ft_tcp_input_sync(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_seg
 		ft_tcp_send_syn(w, t, true);
 		return;
 	}
+	ft_tcp_timers_on_rx(w, t);
 	if (paws_reject(w, t, s)) {
 		w->stats.drops[FT_DROP_TCP_PAWS]++;
 		ft_tcp_send_ack(w, t);

@@ -158,6 +158,15 @@ ft_tcp_retransmit_first(struct ft_worker *w, struct ft_tcb *t)
 }
 
 void
+ft_tcp_send_keepalive(struct ft_worker *w, struct ft_tcb *t)
+{
+	/* SEG.SEQ = SND.NXT - 1, no data (RFC 1122 §4.2.3.6): the peer must answer with an ACK. */
+	struct seg_desc d = { .seq = t->snd_nxt - 1, .flags = FT_TH_ACK };
+
+	xmit(w, t, &d, NULL);
+}
+
+void
 ft_tcp_send_probe(struct ft_worker *w, struct ft_tcb *t)
 {
 	/* One byte at snd_una: the first probe puts it in flight, later ones repeat it. */

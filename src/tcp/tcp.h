@@ -79,6 +79,9 @@ struct ft_tcb {
 	uint8_t snd_wscale, rcv_wscale;
 	uint8_t rexmt_count;   /* consecutive RTO expirations */
 	uint8_t persist_shift;
+	uint8_t keep_cnt;      /* keepalive probes before giving up (0: keepalive off) */
+	uint8_t keep_probes;   /* probes sent since the peer was last heard */
+	uint16_t keep_idle_s, keep_intvl_s;
 	/* receive sequence space */
 	uint32_t irs, rcv_nxt, rcv_wnd, rcv_adv;
 	uint32_t rcvq_limit;   /* receive buffer size */
@@ -219,6 +222,7 @@ void ft_tcp_send_rst(struct ft_worker *w, struct ft_tcb *t);
 void ft_tcp_respond_rst(struct ft_worker *w, const struct ft_tcp_seg *s);
 void ft_tcp_retransmit_first(struct ft_worker *w, struct ft_tcb *t);
 void ft_tcp_send_probe(struct ft_worker *w, struct ft_tcb *t);
+void ft_tcp_send_keepalive(struct ft_worker *w, struct ft_tcb *t);
 
 /* pmtu.c: ICMP errors about our segments (registered as ft_ip4_err_fn). */
 struct rte_ipv4_hdr;
@@ -236,6 +240,7 @@ void ft_tcp_timers_on_delack(struct ft_worker *w, struct ft_tcb *t);
 void ft_tcp_timers_on_zero_window(struct ft_worker *w, struct ft_tcb *t);
 void ft_tcp_timers_on_time_wait(struct ft_worker *w, struct ft_tcb *t);
 void ft_tcp_timers_on_fin_wait_2(struct ft_worker *w, struct ft_tcb *t);
+void ft_tcp_timers_on_rx(struct ft_worker *w, struct ft_tcb *t);
 void ft_tcp_timers_stop(struct ft_worker *w, struct ft_tcb *t);
 void ft_tcp_timers_advance(struct ft_worker *w);
 void ft_tcp_timers_fire(struct ft_worker *w, struct ft_tcb *t, uint64_t now);

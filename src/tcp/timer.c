@@ -4,8 +4,8 @@
  * (on_send, on_ack, on_delack, ...) and only this file sets deadlines. Each connection has one
  * wheel entry (core/timer_wheel.c) armed at the earliest of its deadlines: retransmission
  * (RFC 6298 §5, with the SYN variants of §5.7), delayed ACK (RFC 9293 §3.8.6.3), persist
- * (zero-window probe with back-off, §3.8.6.1), FIN-WAIT-2 idle limit, TIME-WAIT (2 MSL,
- * configurable). Deadlines are TSC; 0 = off.
+ * (zero-window probe with back-off, §3.8.6.1), keepalive (RFC 1122 §4.2.3.6), FIN-WAIT-2 idle
+ * limit, TIME-WAIT (2 MSL, configurable). Deadlines are TSC; 0 = off.
  */
 #include "core/clock.h"
 #include "core/worker.h"
@@ -21,7 +21,7 @@
 static void
 rearm(struct ft_worker *w, struct ft_tcb *t)
 {
-	uint64_t d[] = { t->t_rexmt, t->t_delack, t->t_persist, t->t_2msl };
+	uint64_t d[] = { t->t_rexmt, t->t_delack, t->t_persist, t->t_2msl, t->t_keep };
 	uint64_t next = UINT64_MAX;
 
 	for (unsigned int i = 0; i < RTE_DIM(d); i++)
@@ -113,10 +113,38 @@ ft_tcp_timers_on_fin_wait_2(struct ft_worker *w, struct ft_tcb *t)
 	}
 }
 
+/* Something arrived from the peer: restart the keepalive idle period. */
+void
+ft_tcp_timers_on_rx(struct ft_worker *w, struct ft_tcb *t)
+{
+	t->keep_probes = 0;
+	if (t->keep_cnt == 0 || t->state != FT_TCP_ESTABLISHED)
+		return;
+	t->t_keep = w->now + ft_clock_ms_to_tsc((uint64_t)t->keep_idle_s * 1000);
+	rearm(w, t);
+}
+
+static void
+keep_fired(struct ft_worker *w, struct ft_tcb *t)
+{
+	t->t_keep = 0;
+	if (t->keep_cnt == 0 || t->state != FT_TCP_ESTABLISHED)
+		return;
+	if (t->keep_probes >= t->keep_cnt) {
+		ft_tcp_send_rst(w, t);
+		ft_tcp_close_finish(w, t, FT_CLOSE_TIMEOUT);
+		return;
+	}
+	t->keep_probes++;
+	w->stats.tcp_keepalive++;
+	ft_tcp_send_keepalive(w, t);
+	t->t_keep = w->now + ft_clock_ms_to_tsc((uint64_t)t->keep_intvl_s * 1000);
+}
+
 void
 ft_tcp_timers_stop(struct ft_worker *w, struct ft_tcb *t)
 {
-	t->t_rexmt = t->t_delack = t->t_persist = t->t_2msl = 0;
+	t->t_rexmt = t->t_delack = t->t_persist = t->t_2msl = t->t_keep = 0;
 	ft_timer_cancel(&w->tcp->tw, &t->timer);
 }
 
@@ -182,6 +210,11 @@ ft_tcp_timers_fire(struct ft_worker *w, struct ft_tcb *t, uint64_t now)
 	}
 	if (t->t_persist != 0 && t->t_persist <= now)
 		persist_fired(w, t);
+	if (t->t_keep != 0 && t->t_keep <= now) {
+		keep_fired(w, t);
+		if (t->flags & FT_TF_DEAD)
+			return;
+	}
 	if (t->t_rexmt != 0 && t->t_rexmt <= now) {
 		rexmt_fired(w, t);
 		if (t->state == FT_TCP_CLOSED || (t->flags & FT_TF_DEAD))
