@@ -110,6 +110,7 @@ enum ft_drop_reason {
 	X(tcp_closed, "connections ended (all reasons)") \
 	X(tcp_conns, "connection blocks in use (gauge)") \
 	X(tcp_time_wait, "connections in TIME_WAIT (gauge)") \
+	X(tcp_time_wait_reused, "TIME_WAIT blocks replaced by a newer SYN (RFC 6191)") \
 	X(tcp_rst_tx, "RSTs sent") \
 	X(tcp_rst_rx, "connections reset by the peer") \
 	X(tcp_rexmt_bytes, "bytes retransmitted") \

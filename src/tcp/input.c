@@ -14,6 +14,7 @@
 #include "core/worker.h"
 #include "net/iface.h"
 #include "net/ipv4.h"
+#include "tcp/seq.h"
 #include "tcp/tcp.h"
 
 static bool
@@ -109,6 +110,30 @@ no_connection(struct ft_worker *w, const struct ft_tcp_seg *s, struct rte_mbuf *
 	ft_drop(w, m, FT_DROP_TCP_NO_CONN);
 }
 
+/*
+ * A SYN for a connection in TIME-WAIT may start a new incarnation when it is provably newer
+ * (RFC 6191 §2: a higher timestamp; without timestamps, RFC 1122 §4.2.2.13: a sequence number
+ * beyond the old one). The old block goes and the SYN is handled as a new connection.
+ */
+static bool
+time_wait_reuse(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_seg *s)
+{
+	bool newer;
+
+	if (t->state != FT_TCP_TIME_WAIT || (s->flags & (FT_TH_SYN | FT_TH_ACK | FT_TH_RST)) !=
+	    FT_TH_SYN || w->tcp->sh->listen_index[s->dport] == 0)
+		return false;
+	if ((t->flags & FT_TF_TS_OK) && s->opts.has_ts)
+		newer = ft_seq_gt(s->opts.tsval, t->ts_recent);
+	else
+		newer = ft_seq_gt(s->seq, t->rcv_nxt);
+	if (!newer)
+		return false;
+	w->stats.tcp_time_wait_reused++;
+	ft_tcb_destroy(w, t);
+	return true;
+}
+
 void
 ft_tcp_input(struct ft_worker *w, struct rte_mbuf *m, uint16_t iface)
 {
@@ -123,6 +148,8 @@ ft_tcp_input(struct ft_worker *w, struct rte_mbuf *m, uint16_t iface)
 		return;
 	}
 	t = ft_tcb_lookup(w, &s);
+	if (t != NULL && time_wait_reuse(w, t, &s))
+		t = NULL;
 	if (t == NULL) {
 		no_connection(w, &s, m);
 		return;

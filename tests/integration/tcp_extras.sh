@@ -9,6 +9,7 @@
 #  3. Path MTU discovery (RFC 1191): fasttcp-httpd behind a Linux router whose next link has a
 #     1200-byte MTU, the client announcing MSS 1460: the router's frag-needed errors lower the
 #     stack's MSS and the download completes intact without a retransmission timeout.
+#  4. TIME_WAIT reuse (RFC 6191): a newer SYN from the same port replaces a TIME_WAIT block.
 . "$(dirname "$0")/lib.sh"
 ft_init tcp_extras
 
@@ -120,5 +121,12 @@ ST=$(telemetry "$HTTP_PFX" /fasttcp/stats)
 check_cmp "PMTU: frag-needed received ($(jget "$ST" icmp_err_rx))" "$(jget "$ST" icmp_err_rx)" -gt 0
 check_cmp "PMTU: send MSS lowered ($(jget "$ST" tcp_pmtu_updates))" "$(jget "$ST" tcp_pmtu_updates)" -ge 1
 check_eq "PMTU: no retransmission timeout was needed" 0 "$(jget "$ST" tcp_rto)"
+
+# 4. TIME_WAIT reuse (RFC 6191): HTTP/1.0, the server closes first and keeps TIME_WAIT; a new
+#    SYN from the same port with a higher timestamp replaces it.
+OUT=$(nsx timeout 30 "$FT_PY" "$FT_IT_DIR/tcp_twreuse.py" 198.51.100.1 198.51.100.2 2>&1)
+check_eq "TIME_WAIT reuse: 3 requests from one source port all answered" 3 "$OUT"
+check_eq "TIME_WAIT reuse: 2 TIME_WAIT blocks replaced by newer SYNs" 2 \
+	"$(counter "$HTTP_PFX" /fasttcp/stats tcp_time_wait_reused)"
 stop_app "$HTTP_PFX"
 ft_finish
