@@ -18,8 +18,11 @@
 static const char *const top_keys[] = { "stack", "echo", NULL };
 
 static const char *const echo_keys[] = {
-	"udp_port", "tcp_port", "keepalive_idle_s", "keepalive_intvl_s", "keepalive_count", NULL
+	"udp_port", "tcp_port", "keepalive_idle_s", "keepalive_intvl_s", "keepalive_count",
+	"tcp_api", NULL
 };
+
+static const char *const api_names[] = { "events", "sockets", NULL };
 
 static const struct app_conf_uint echo_uints[] = {
 	{ "udp_port", 0, 65535, false, APP_CONF_FIELD(struct echo_config, udp_port) },
@@ -52,8 +55,11 @@ read_echo(struct app_conf *c, const config_setting_t *root, struct echo_config *
 	rc = app_conf_check_keys(c, echo, echo_keys);
 	if (rc < 0)
 		return rc;
-	return app_conf_get_uints(c, echo, echo_uints,
-				  sizeof(echo_uints) / sizeof(echo_uints[0]), out);
+	rc = app_conf_get_uints(c, echo, echo_uints,
+				sizeof(echo_uints) / sizeof(echo_uints[0]), out);
+	if (rc < 0)
+		return rc;
+	return app_conf_get_choice(c, echo, "tcp_api", api_names, &out->tcp_sockets);
 }
 
 int

@@ -18,6 +18,7 @@ struct echo_config {
 	uint16_t ka_idle_s;  /* TCP keepalive idle time, s; 0 = off (default) */
 	uint16_t ka_intvl_s; /* seconds between probes (default 75) */
 	uint16_t ka_count;   /* unanswered probes before reset (default 9) */
+	unsigned int tcp_sockets; /* TCP echo over: 0 the event API (default), 1 the socket facade */
 };
 
 /*

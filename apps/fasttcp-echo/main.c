@@ -157,7 +157,8 @@ run(struct echo_config *cfg, struct echo_opts *o)
 	if (!client && cfg->udp_port != 0)
 		rc = ft_udp_bind(s, cfg->udp_port, udp_echo, NULL);
 	if (!client && rc == 0 && cfg->tcp_port != 0)
-		rc = tcp_echo_listen(s, cfg->tcp_port, &ka);
+		rc = cfg->tcp_sockets ? tcp_echo_sock_start(s, cfg->tcp_port, 4096) :
+					tcp_echo_listen(s, cfg->tcp_port, &ka);
 	if ((client && ec == NULL) || rc < 0) {
 		fprintf(stderr, "fasttcp-echo: setup failed: %s\n", ft_strerror(rc ? rc : -ENOMEM));
 		ft_stack_destroy(s);

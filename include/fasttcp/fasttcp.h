@@ -16,6 +16,7 @@
 #include <fasttcp/ft_stack.h>
 #include <fasttcp/ft_udp.h>
 #include <fasttcp/ft_tcp.h>
+#include <fasttcp/ft_socket.h>
 #include <fasttcp/ft_icmp.h>
 
 #endif /* FT_FASTTCP_H */

@@ -125,6 +125,7 @@ enum ft_drop_reason {
 	X(tcp_delack, "delayed ACKs sent by the timer") \
 	X(tcp_persist, "zero-window probes sent") \
 	X(tcp_keepalive, "keepalive probes sent") \
+	X(tcp_accept_dropped, "socket facade: connection reset, no listening descriptor free") \
 	X(idle_sleeps, "idle back-off sleeps")
 
 /** Counters of one worker, or their sum over all workers. */

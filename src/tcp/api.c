@@ -184,6 +184,12 @@ ft_conn_read(struct ft_conn *c, void *buf, size_t len)
 	return done;
 }
 
+bool
+ft_tcp_conn_readable(const struct ft_tcb *t)
+{
+	return t->rcvq_len > 0 || (t->flags & FT_TF_FIN_RCVD);
+}
+
 int
 ft_conn_eof(const struct ft_conn *c)
 {

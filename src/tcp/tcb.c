@@ -18,6 +18,7 @@
 #include "core/clock.h"
 #include "core/siphash.h"
 #include "core/worker.h"
+#include "tcp/sock.h"
 #include "tcp/tcp.h"
 
 struct tuple_key {
@@ -54,6 +55,8 @@ ft_tcp_worker_init(struct ft_worker *w, const struct ft_tcp_shared *sh)
 			       RTE_CACHE_LINE_SIZE);
 	if (tw->conns == NULL || tw->tcbs == NULL)
 		return -ENOMEM;
+	if (ft_sock_table_init(tw, sh->max_conns + 256) < 0)
+		return -ENOMEM;
 	for (uint32_t i = sh->max_conns; i-- > 0;) {
 		tw->tcbs[i].next_free = tw->free;
 		tw->free = &tw->tcbs[i];
@@ -75,6 +78,7 @@ ft_tcp_worker_fini(struct ft_worker *w)
 		for (uint32_t i = 0; i < tw->max_conns; i++)
 			if (tw->tcbs[i].state != FT_TCP_CLOSED)
 				ft_tcb_destroy(w, &tw->tcbs[i]);
+	ft_sock_table_fini(tw);
 	rte_hash_free(tw->conns);
 	rte_free(tw->tcbs);
 	rte_free(tw);

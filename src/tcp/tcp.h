@@ -23,6 +23,7 @@
 
 struct ft_worker;
 struct rte_hash;
+struct ft_sock_table;
 
 /* RFC 9293 §3.3.2 states. */
 enum ft_tcp_state {
@@ -146,6 +147,7 @@ struct ft_tcp_worker {
 	uint32_t max_conns, n_conns;
 	struct ft_timer_wheel tw;
 	uint16_t next_port;           /* ephemeral port cursor */
+	struct ft_sock_table *socks;  /* socket facade descriptors (socket.c) */
 };
 
 /* TCP header flags. */
@@ -177,6 +179,7 @@ void ft_tcb_destroy(struct ft_worker *w, struct ft_tcb *t);
 uint32_t ft_tcp_isn(struct ft_worker *w, const struct ft_tcb *t);
 
 /* api.c */
+bool ft_tcp_conn_readable(const struct ft_tcb *t);
 int ft_tcp_listen_add(struct ft_tcp_shared *sh, uint16_t port, const struct ft_conn_ops *ops,
 		      void *arg);
 

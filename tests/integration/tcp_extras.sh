@@ -10,6 +10,7 @@
 #     1200-byte MTU, the client announcing MSS 1460: the router's frag-needed errors lower the
 #     stack's MSS and the download completes intact without a retransmission timeout.
 #  4. TIME_WAIT reuse (RFC 6191): a newer SYN from the same port replaces a TIME_WAIT block.
+#  5. The socket facade with its epoll-like wait, through the echo's "sockets" mode.
 . "$(dirname "$0")/lib.sh"
 ft_init tcp_extras
 
@@ -129,4 +130,25 @@ check_eq "TIME_WAIT reuse: 3 requests from one source port all answered" 3 "$OUT
 check_eq "TIME_WAIT reuse: 2 TIME_WAIT blocks replaced by newer SYNs" 2 \
 	"$(counter "$HTTP_PFX" /fasttcp/stats tcp_time_wait_reused)"
 stop_app "$HTTP_PFX"
+
+# 5. The socket facade (ft_socket.h + ft_epoll_wait): the echo written as a ported
+#    BSD-sockets server serves 300 simultaneous connections and a 64 MiB bulk echo.
+SOCK_PFX=ftx-s$UID_
+cat >"$FT_RUN_DIR/sock.conf" <<CONF
+stack = {
+	ports = ({ name = "lan0"; type = "tap"; iface = "$IF"; address = "198.51.100.1/24";
+		   mac = "02:00:00:00:64:01"; });
+};
+echo = { tcp_port = 7; tcp_api = "sockets"; };
+CONF
+if ! start_app "$SOCK_PFX" "$FT_RUN_DIR/sock.conf" "${EAL[@]}" || ! attach_tap; then
+	not_ok "fasttcp-echo (socket facade) starts"
+	ft_finish
+fi
+OUT=$(nsx timeout 60 "$FT_PY" "$FT_IT_DIR/tcp_manyconn.py" 198.51.100.1 7 300 2>&1)
+check_eq "socket facade: 300 simultaneous connections echoed ($OUT)" "300/300 echoed" "$OUT"
+OUT=$(nsx timeout 120 "$FT_PY" "$FT_IT_DIR/tcp_bulk_echo.py" 198.51.100.1 7 67108864 2>&1)
+check_eq "socket facade: 64 MiB echoed intact, both directions at once" "match 67108864" "$OUT"
+check_eq "socket facade: no connection left" 0 "$(counter "$SOCK_PFX" /fasttcp/stats tcp_conns)"
+stop_app "$SOCK_PFX"
 ft_finish
