@@ -378,6 +378,19 @@ class Conn:
                 self.send_ack()
         return bytes(self.data[start:start + len(data)]) == data
 
+    def read_echo(self, n, timeout=2.0):
+        """ACK the stack's data as it comes until c.data holds n bytes (or timeout)."""
+        end = time.monotonic() + timeout
+        while len(self.data) < n and time.monotonic() < end:
+            s = self.recv(end - time.monotonic())
+            if s is not None and s.len:
+                self.send_ack()
+        return len(self.data) >= n
+
+    def blk(self, b, base):
+        """A SACK block as data offsets from base, "start-end"."""
+        return "%d-%d" % (sdiff(b[0], base), sdiff(b[1], base)) if b else "none"
+
     def reset(self):
         if self.rcv_nxt is not None:
             self.send(F_RST, seq=self.snd_nxt, opts=[], advance=False, note="cleanup")
@@ -683,8 +696,7 @@ class EchoPhase(Phase):
                    s.len == 0 and lat < self.a.delack_ms / 2,
                    "(8) RFC 5681 4.2, RFC 2018 4: out-of-order segment [500,1000) -> immediate "
                    "duplicate ACK (%.1f ms, delack %d ms) of rcv_nxt with SACK block %s" % (
-                       lat, self.a.delack_ms,
-                       "%d-%d" % (c._rel_ours(blk[0]), c._rel_ours(blk[1])) if blk else "none"),
+                       lat, self.a.delack_ms, c.blk(blk, R)),
                    [self.fmt_delta(d)] + c.dump(12))
         # fill the hole
         t0 = c.send(F_ACK | F_PSH, payload=data[:500], seq=R, advance=False)
@@ -695,9 +707,8 @@ class EchoPhase(Phase):
                    lat < self.a.delack_ms / 2,
                    "(8) RFC 5681 4.2: filling the hole -> immediate ACK (%.1f ms) covering all "
                    "1000 bytes (ack %s), no SACK block left" % (
-                       lat, c._rel_ours(s.ack) if s else "none"), c.dump(12))
-        c.expect(lambda s: len(c.data) >= 1000, 1.0)
-        c.send_ack()
+                       lat, sdiff(s.ack, R) if s else "none"), c.dump(12))
+        c.read_echo(1000)
         self.check(bytes(c.data[:1000]) == data,
                    "(8) the reassembled 1000 bytes are echoed intact (tcp_ooo_segs +%d)" %
                    d.get("tcp_ooo_segs", 0), c.dump(12))
@@ -713,8 +724,7 @@ class EchoPhase(Phase):
                    blk == (sadd(R, 500), sadd(R, 1000)) and d.get("tcp_dup") == 1,
                    "(9) RFC 2883 4 case 1: resending acknowledged [500,1000) -> ACK whose first "
                    "SACK block is the D-SACK %s (tcp_dup +%d)" % (
-                       "%d-%d" % (c._rel_ours(blk[0]), c._rel_ours(blk[1])) if blk else "none",
-                       d.get("tcp_dup", 0)),
+                       c.blk(blk, R), d.get("tcp_dup", 0)),
                    [self.fmt_delta(d)] + c.dump(12))
         # (9) partial duplicate: [900, 1100): 100 old bytes, 100 new
         c.drain()
@@ -726,11 +736,9 @@ class EchoPhase(Phase):
         self.check(s is not None and s.ack == sadd(R, 1100) and
                    blk == (sadd(R, 900), sadd(R, 1000)),
                    "(9) RFC 2883 4 case 2: segment [900,1100) half old -> the next segment "
-                   "acknowledges 1100 with D-SACK block %s (want 900-1000)" % (
-                       "%d-%d" % (c._rel_ours(blk[0]), c._rel_ours(blk[1])) if blk else "none"),
+                   "acknowledges 1100 with D-SACK block %s (want 900-1000)" % c.blk(blk, R),
                    c.dump(12))
-        c.expect(lambda s: len(c.data) >= 1100, 1.0)
-        c.send_ack()
+        c.read_echo(1100)
         self.check(bytes(c.data[1000:1100]) == more,
                    "(9) only the 100 new bytes were delivered and echoed", c.dump(12))
         # (10a) lone small segment: the ACK rides on the echo
@@ -843,7 +851,10 @@ class EchoPhase(Phase):
         while len(c.data) - start < 100 and time.monotonic() < end:
             s = c.recv(end - time.monotonic())
             if s is not None and s.len:
-                first = first or s.t
+                if first is None:
+                    first = s.t
+                    self.diag("(11) window opened: first data %.0f ms later: seq %+d len %d" %
+                              ((s.t - t1) * 1000, sdiff(s.seq, c.rcv_nxt), s.len))
                 c.send_ack(win=31)
         got = bytes(c.data[start:])
         self.check(got == b"d" * 100,
@@ -1163,6 +1174,15 @@ class SimOpenPhase(Phase):
         self.wire.close()
         return 0 if self.failed == 0 else 1
 
+    def tcb_of(self, c):
+        """The fasttcp-get connection as /fasttcp/tcp shows it (diagnostics only)."""
+        try:
+            t = Telemetry(self.a.tel)
+            key = "%s:%d>" % (self.a.ns_ip, c.sport)
+            return [e for e in t.query("/fasttcp/tcp") or [] if e.startswith(key)]
+        except (OSError, ValueError, KeyError) as e:
+            return "telemetry: %s" % e
+
     def go(self):
         a = self.a
         # Our "server" port: catch the stack's SYN (any source port).
@@ -1211,10 +1231,11 @@ class SimOpenPhase(Phase):
         c.send_ack(note="figure 8 line 7: ACK")
         req = c.expect(lambda s: len(c.data) > 0 and b"\r\n\r\n" in bytes(c.data), 2.0)
         data = bytes(c.data)
+        tcb = self.tcb_of(c)
         self.check(data.startswith(b"GET /sim HTTP/1.1\r\n") and data.endswith(b"\r\n\r\n"),
                    "(14) RFC 9293 3.5: simultaneous open completes: the stack reaches "
                    "ESTABLISHED and sends its request (%d bytes: %r)" % (
-                       len(data), data[:20]), c.dump(12))
+                       len(data), data[:20]), c.dump(12) + ["stack: %s" % tcb])
         if not data:
             return
         body = b"hello"
