@@ -60,7 +60,7 @@ static const struct app_conf_uint icmp_uints[] = {
 };
 
 static const char *const tcp_keys[] = {
-	"max_conns", "sndbuf", "rcvbuf", "syn_backlog", "time_wait_ms", "delack_ms",
+	"max_conns", "sndbuf", "rcvbuf", "rcvbuf_max", "syn_backlog", "time_wait_ms", "delack_ms",
 	"min_rto_ms", NULL
 };
 
@@ -68,6 +68,7 @@ static const struct app_conf_uint tcp_uints[] = {
 	{ "max_conns", 0, 4194304, false, SC(tcp_max_conns) }, /* 0 = TCP off */
 	{ "sndbuf", 4096, 1u << 30, false, SC(tcp_sndbuf) },
 	{ "rcvbuf", 4096, 1u << 30, false, SC(tcp_rcvbuf) },
+	{ "rcvbuf_max", 4096, 1u << 30, false, SC(tcp_rcvbuf_max) },
 	{ "syn_backlog", 1, 1048576, false, SC(tcp_syn_backlog) },
 	{ "time_wait_ms", 0, 240000, false, SC(tcp_time_wait_ms) },
 	{ "delack_ms", 1, 500, false, SC(tcp_delack_ms) }, /* RFC 9293 §3.8.6.3: < 0.5 s */

@@ -40,6 +40,8 @@ extern "C" {
 enum ft_sockopt {
 	FT_SO_NODELAY,   /**< val != 0: disable Nagle */
 	FT_SO_KEEPALIVE, /**< val = idle seconds (0 off); probes every 10 s, 6 probes */
+	FT_SO_SNDBUF,    /**< val = send buffer bytes */
+	FT_SO_RCVBUF,    /**< val = receive buffer bytes (stops autotuning) */
 };
 
 struct ft_epoll_event {

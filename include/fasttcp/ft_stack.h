@@ -75,7 +75,9 @@ struct ft_stack_conf {
 	uint32_t tcp_max_conns;    /**< TCP connection blocks per worker; 0 disables TCP
 				    *   (default 16384) */
 	uint32_t tcp_sndbuf;       /**< send buffer per connection, bytes (default 262144) */
-	uint32_t tcp_rcvbuf;       /**< receive buffer per connection, bytes (default 262144) */
+	uint32_t tcp_rcvbuf;       /**< initial receive buffer per connection, bytes
+				    *   (default 262144); autotuning grows it */
+	uint32_t tcp_rcvbuf_max;   /**< autotuning ceiling, bytes (default 4194304) */
 	uint32_t tcp_syn_backlog;  /**< half-open connections per worker (default 1024) */
 	uint32_t tcp_time_wait_ms; /**< TIME-WAIT duration (default 60000, as Linux) */
 	uint32_t tcp_delack_ms;    /**< delayed-ACK timeout (default 40) */

@@ -130,6 +130,14 @@ void ft_conn_set_nodelay(struct ft_conn *c, int nodelay);
  */
 int ft_conn_set_keepalive(struct ft_conn *c, uint32_t idle_s, uint32_t intvl_s, uint32_t count);
 
+/**
+ * Set the send and/or receive buffer size in bytes (0 leaves one unchanged). A receive size
+ * set here is fixed: autotuning stops for this connection (as SO_RCVBUF does on Linux).
+ * A smaller receive buffer takes effect as the window drains (the window never shrinks).
+ * Owning worker. @return 0, or -EINVAL (below 4096 or above 1 GiB).
+ */
+int ft_conn_set_buffers(struct ft_conn *c, uint32_t sndbuf, uint32_t rcvbuf);
+
 /** Addresses of the connection, host order. */
 void ft_conn_endpoints(const struct ft_conn *c, uint32_t *lip, uint16_t *lport, uint32_t *rip,
 		       uint16_t *rport);

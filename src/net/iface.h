@@ -23,6 +23,9 @@ struct ft_iface {
 	bool rx_l4_csum;   /* trust RTE_MBUF_F_RX_L4_CKSUM_* flags */
 	bool tx_ip_csum;   /* let the device compute IPv4 header checksums */
 	bool tx_l4_csum;   /* let the device compute UDP/TCP checksums */
+	uint16_t n_queues; /* one per worker */
+	uint16_t reta_size;
+	const uint8_t *rss_key; /* predictable symmetric RSS, or NULL (see port.h) */
 };
 
 static inline bool

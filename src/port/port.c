@@ -111,9 +111,11 @@ pick_rss(struct ft_port *p, const struct rte_eth_dev_info *info, struct rte_eth_
 		return;
 	c->rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
 	c->rx_adv_conf.rss_conf.rss_hf = hf;
-	if (info->hash_key_size == sizeof(rss_sym_key)) {
+	if (info->hash_key_size == sizeof(rss_sym_key) && info->reta_size > 0) {
 		c->rx_adv_conf.rss_conf.rss_key = rss_sym_key;
 		c->rx_adv_conf.rss_conf.rss_key_len = sizeof(rss_sym_key);
+		p->caps.rss_key = rss_sym_key;
+		p->caps.reta_size = info->reta_size;
 	}
 	p->caps.rss = true;
 }

@@ -24,7 +24,10 @@ struct ft_port_caps {
 	bool tx_l4_csum;  /* TX UDP/TCP checksum computed by the device */
 	bool tso;         /* TCP segmentation offload offered (not used yet) */
 	bool lro;         /* TCP LRO offered (not used yet) */
-	bool rss;         /* RSS over several queues enabled (symmetric key) */
+	bool rss;         /* RSS over several queues enabled */
+	const uint8_t *rss_key; /* the symmetric key we programmed (40 bytes), or NULL when the
+				 * device's hash cannot be predicted */
+	uint16_t reta_size;     /* redirection table entries (default: entry i -> queue i % n) */
 };
 
 struct ft_port {

@@ -49,6 +49,7 @@ ft_stack_conf_init(struct ft_stack_conf *c)
 	c->tcp_max_conns = 16384;
 	c->tcp_sndbuf = 262144;
 	c->tcp_rcvbuf = 262144;
+	c->tcp_rcvbuf_max = 4194304;
 	c->tcp_syn_backlog = 1024;
 	c->tcp_time_wait_ms = 60000;
 	c->tcp_delack_ms = 40;
@@ -122,6 +123,7 @@ tcp_create(const struct ft_stack_conf *c)
 	sh->max_conns = c->tcp_max_conns;
 	sh->sndbuf = c->tcp_sndbuf;
 	sh->rcvbuf = c->tcp_rcvbuf;
+	sh->rcvbuf_max = RTE_MAX(c->tcp_rcvbuf_max, c->tcp_rcvbuf);
 	sh->syn_backlog = c->tcp_syn_backlog;
 	sh->time_wait_tsc = ft_clock_ms_to_tsc(c->tcp_time_wait_ms);
 	sh->delack_tsc = ft_clock_ms_to_tsc(c->tcp_delack_ms);
@@ -167,6 +169,9 @@ iface_init(struct ft_iface *ifc, uint16_t idx, const struct ft_port_conf *pc,
 	ifc->rx_l4_csum = p->caps.rx_l4_csum;
 	ifc->tx_ip_csum = p->caps.tx_ip_csum;
 	ifc->tx_l4_csum = p->caps.tx_l4_csum;
+	ifc->n_queues = p->n_queues;
+	ifc->reta_size = p->caps.reta_size;
+	ifc->rss_key = p->caps.rss_key;
 }
 
 static int

@@ -210,6 +210,23 @@ ft_conn_set_nodelay(struct ft_conn *c, int nodelay)
 }
 
 int
+ft_conn_set_buffers(struct ft_conn *c, uint32_t sndbuf, uint32_t rcvbuf)
+{
+	struct ft_tcb *t = (struct ft_tcb *)c;
+
+	if (t == NULL || (sndbuf != 0 && (sndbuf < 4096 || sndbuf > (1u << 30))) ||
+	    (rcvbuf != 0 && (rcvbuf < 4096 || rcvbuf > (1u << 30))))
+		return -EINVAL;
+	if (sndbuf != 0)
+		t->sb.limit = sndbuf;
+	if (rcvbuf != 0) {
+		t->rcvq_limit = rcvbuf;
+		t->xflags |= FT_XF_RCVBUF_FIXED;
+	}
+	return 0;
+}
+
+int
 ft_conn_set_keepalive(struct ft_conn *c, uint32_t idle_s, uint32_t intvl_s, uint32_t count)
 {
 	struct ft_tcb *t = (struct ft_tcb *)c;

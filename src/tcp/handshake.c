@@ -14,6 +14,7 @@
 #include "core/worker.h"
 #include "net/iface.h"
 #include "net/ipv4.h"
+#include "tcp/rss.h"
 #include "tcp/seq.h"
 #include "tcp/syncookie.h"
 #include "tcp/tcp.h"
@@ -61,6 +62,8 @@ ft_tcp_handshake_done(struct ft_tcb *t)
 		ft_rtt_syn_timeout(&t->rtt);
 	t->rexmt_count = 0;
 	ft_rtt_reset_backoff(&t->rtt);
+	t->autotune.start_seq = t->rcv_nxt; /* autotuning measures from here */
+	t->autotune.start_us = ft_clock_tsc_to_us(t->w->now);
 }
 
 static void
@@ -232,19 +235,35 @@ ft_tcp_input_syn_sent(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp
 	ft_tcp_send_syn(w, t, true);
 }
 
-/* Pick a free ephemeral port for the 4-tuple (RFC 6056 §3.3.4-like sequential search). */
+/* Replies to a connection from port @p p come back to this worker's queue (rss.h). */
+static bool
+hashes_here(const struct ft_worker *w, const struct ft_iface *ifc, uint32_t dst,
+	    uint16_t dport, uint16_t p)
+{
+	if (ifc->n_queues < 2)
+		return true;
+	if (ifc->rss_key == NULL)
+		return true; /* unpredictable hash: replies may land elsewhere (issue #7) */
+	return ft_rss_queue(ifc->rss_key, ifc->reta_size, ifc->n_queues, dst, ifc->ip, dport,
+			    p) == w->idx;
+}
+
+/* Pick a free ephemeral port for the 4-tuple (RFC 6056 §3.3.4-like sequential search) whose
+ * replies hash to this worker. */
 static int
-pick_port(struct ft_worker *w, uint32_t laddr, uint32_t dst, uint16_t dport, uint16_t *port)
+pick_port(struct ft_worker *w, const struct ft_iface *ifc, uint32_t dst, uint16_t dport,
+	  uint16_t *port)
 {
 	struct ft_tcp_worker *tw = w->tcp;
 
 	for (int i = 0; i < 16384; i++) {
-		struct ft_tcp_seg probe = { .daddr = laddr, .saddr = dst, .sport = dport };
+		struct ft_tcp_seg probe = { .daddr = ifc->ip, .saddr = dst, .sport = dport };
 		uint16_t p = tw->next_port;
 
 		tw->next_port = (uint16_t)(p == 65535 ? 49152 : p + 1);
 		probe.dport = p;
-		if (ft_tcb_lookup(w, &probe) == NULL && tw->sh->listen_index[p] == 0) {
+		if (ft_tcb_lookup(w, &probe) == NULL && tw->sh->listen_index[p] == 0 &&
+		    hashes_here(w, ifc, dst, dport, p)) {
 			*port = p;
 			return 0;
 		}
@@ -268,7 +287,7 @@ ft_tcp_connect(struct ft_worker *w, uint32_t dst_ip, uint16_t dst_port,
 		rte_errno = ENETUNREACH;
 		return NULL;
 	}
-	if (pick_port(w, w->ifaces[iface].ip, dst_ip, dst_port, &port) < 0) {
+	if (pick_port(w, &w->ifaces[iface], dst_ip, dst_port, &port) < 0) {
 		rte_errno = EADDRNOTAVAIL;
 		return NULL;
 	}

@@ -11,6 +11,7 @@
  * - Window: buffer minus what is queued, never shrinking the right edge already advertised
  *   (RFC 9293 §3.8.6.2.1), opened only by at least min(buffer/2, MSS) (receiver-side SWS
  *   avoidance, §3.8.6.2.2).
+ * - The buffer grows by autotuning (autotune.h) unless the application fixed its size.
  * - Delayed ACK (RFC 9293 §3.8.6.3, RFC 5681 §4.2): every second full segment, else after
  *   the delayed-ACK timer; at once when out-of-order data arrives or a hole is filled.
  */
@@ -18,6 +19,7 @@
 
 #include <rte_malloc.h>
 
+#include "core/clock.h"
 #include "core/worker.h"
 #include "tcp/seq.h"
 #include "tcp/tcp.h"
@@ -201,6 +203,11 @@ ft_tcp_rcv_data(struct ft_worker *w, struct ft_tcb *t, uint32_t seq, struct rte_
 		return;
 	}
 	rcvq_append(w, t, m);
+	if (!(t->xflags & FT_XF_RCVBUF_FIXED))
+		t->rcvq_limit = ft_tcp_autotune(&t->autotune, t->rcv_nxt,
+						ft_clock_tsc_to_us(w->now),
+						t->rtt.srtt_us ? t->rtt.srtt_us : 10000,
+						t->rcvq_limit, w->tcp->sh->rcvbuf_max);
 	t->flags |= FT_TF_DELACK;
 	if (ooo_pull(w, t))
 		t->flags |= FT_TF_ACK_NOW; /* a hole was filled */

@@ -380,6 +380,10 @@ ft_setsockopt(struct ft_worker *w, int fd, enum ft_sockopt opt, int val)
 		return 0;
 	case FT_SO_KEEPALIVE:
 		return val < 0 ? -EINVAL : ft_conn_set_keepalive(s->conn, (uint32_t)val, 10, 6);
+	case FT_SO_SNDBUF:
+		return val <= 0 ? -EINVAL : ft_conn_set_buffers(s->conn, (uint32_t)val, 0);
+	case FT_SO_RCVBUF:
+		return val <= 0 ? -EINVAL : ft_conn_set_buffers(s->conn, 0, (uint32_t)val);
 	default:
 		return -EINVAL;
 	}

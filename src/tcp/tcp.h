@@ -16,6 +16,7 @@
 
 #include "core/timer_wheel.h"
 #include "core/token_bucket.h"
+#include "tcp/autotune.h"
 #include "tcp/cc.h"
 #include "tcp/options.h"
 #include "tcp/rtt.h"
@@ -57,6 +58,8 @@ enum ft_tcp_state {
 #define FT_TF_REPORTED    0x2000 /* established was reported to the app */
 #define FT_TF_RTT_TIMING  0x4000 /* rtt_seq is being timed (no timestamps) */
 #define FT_TF_DEAD        0x8000 /* closed while busy: destroy when the callback returns */
+/* (flags is 16 bits and full: further per-connection booleans live in xflags) */
+#define FT_XF_RCVBUF_FIXED 0x01 /* the application set the receive buffer: no autotuning */
 
 /* Application callbacks owed (delivered once, at the end of input processing). */
 #define FT_EV_ESTABLISHED 0x01
@@ -85,7 +88,8 @@ struct ft_tcb {
 	uint16_t keep_idle_s, keep_intvl_s;
 	/* receive sequence space */
 	uint32_t irs, rcv_nxt, rcv_wnd, rcv_adv;
-	uint32_t rcvq_limit;   /* receive buffer size */
+	uint32_t rcvq_limit;   /* receive buffer size (grows by autotuning unless fixed) */
+	struct ft_rcv_autotune autotune;
 	uint32_t ts_recent;    /* RFC 7323 §4.3 */
 	uint64_t ts_recent_at;
 	uint32_t rtt_seq;      /* segment timed for RTT without timestamps */
@@ -93,6 +97,7 @@ struct ft_tcb {
 	uint16_t segs_unacked; /* full segments received since the last ACK (delayed ACK) */
 	uint16_t ooo_n;
 	uint8_t events;        /* FT_EV_*: callbacks owed at the end of this input */
+	uint8_t xflags;        /* FT_XF_* */
 	uint8_t busy;          /* inside a callback: destruction is deferred */
 	uint32_t dsack_start, dsack_end; /* D-SACK block for the next ACK (RFC 2883) */
 	struct ft_rtt rtt;
@@ -126,7 +131,8 @@ struct ft_tcp_listener {
  * running. */
 struct ft_tcp_shared {
 	uint32_t max_conns;        /* per worker */
-	uint32_t sndbuf, rcvbuf;   /* bytes per connection */
+	uint32_t sndbuf, rcvbuf;   /* bytes per connection (rcvbuf: initial) */
+	uint32_t rcvbuf_max;       /* receive buffer autotuning ceiling */
 	uint32_t syn_backlog;      /* SYN-RCVD connections per worker */
 	uint64_t time_wait_tsc;
 	uint64_t delack_tsc;
