@@ -208,7 +208,9 @@ static const struct ft_conn_ops conn_ops = {
 int
 httpd_listen(struct ft_stack *s, uint16_t port, uint32_t max_conns, struct body_src *b)
 {
-	conn_pool = rte_mempool_create("httpd_conns", max_conns, sizeof(struct hconn), 64, 0,
+	/* DPDK wants a cache no larger than the pool / 1.5. */
+	conn_pool = rte_mempool_create("httpd_conns", max_conns, sizeof(struct hconn),
+				       max_conns >= 96 ? 64 : 0, 0,
 				       NULL, NULL, NULL, NULL, (int)rte_socket_id(), 0);
 	if (conn_pool == NULL)
 		return -ENOMEM;

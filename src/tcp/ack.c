@@ -111,8 +111,14 @@ window_update(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_seg *s)
 {
 	if (ft_seq_lt(t->snd_wl1, s->seq) ||
 	    (t->snd_wl1 == s->seq && ft_seq_leq(t->snd_wl2, s->ack))) {
+		uint32_t old = t->snd_wnd;
+
 		t->snd_wnd = s->wnd << t->snd_wscale;
 		t->snd_wl1 = s->seq;
+		/* The window reopened: the probe byte becomes ordinary data again, so send full
+		 * segments from snd_una rather than waiting behind it (BSD tcp_output). */
+		if (old == 0 && t->snd_wnd != 0)
+			t->snd_nxt = t->snd_una;
 		t->snd_wl2 = s->ack;
 		if (t->snd_wnd > t->max_snd_wnd)
 			t->max_snd_wnd = t->snd_wnd;
@@ -146,8 +152,10 @@ fin_acked(struct ft_worker *w, struct ft_tcb *t)
 enum ft_tcp_ack_verdict
 ft_tcp_process_ack(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_seg *s)
 {
+	/* RFC 5681 §2 "duplicate": and not an answer to a zero-window probe (window 0). */
 	bool dup = s->ack == t->snd_una && s->len == 0 && !(s->flags & FT_TH_FIN) &&
-		   (s->wnd << t->snd_wscale) == t->snd_wnd && t->snd_una != t->snd_max;
+		   (s->wnd << t->snd_wscale) == t->snd_wnd && t->snd_una != t->snd_max &&
+		   t->snd_wnd != 0;
 
 	if (ft_seq_gt(s->ack, t->snd_max)) {
 		/* RFC 9293 §3.10.7.4 / RFC 5961 §5.2: ACK of unsent data: ACK and drop. */

@@ -71,6 +71,9 @@ reject(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_seg *s, struct
 	}
 	if (!(s->flags & FT_TH_RST))
 		ft_tcp_send_ack(w, t);
+	/* A retransmitted FIN in TIME-WAIT restarts the 2 MSL wait (§3.10.7.4 "eighth"). */
+	if (t->state == FT_TCP_TIME_WAIT && (s->flags & FT_TH_FIN))
+		ft_tcp_timers_on_time_wait(w, t);
 	if (m != NULL)
 		ft_drop(w, m, r);
 	else
@@ -124,7 +127,10 @@ syn_rcvd_ack(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_seg *s)
 	if ((t->flags & FT_TF_TS_OK) && s->opts.has_ts && s->opts.tsecr != 0)
 		ft_tcp_rtt_sample_ts(w, t, s->opts.tsecr);
 	ft_tcp_timers_on_ack(w, t);
-	w->stats.tcp_accepted++;
+	if (t->flags & FT_TF_PASSIVE)
+		w->stats.tcp_accepted++;
+	else
+		w->stats.tcp_connected++; /* a simultaneous open (RFC 9293 §3.5 figure 8) */
 	ft_tcp_report_established(w, t);
 	return true;
 }

@@ -230,6 +230,9 @@ ft_tcp_input_syn_sent(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp
 	t->snd_wnd = s->wnd;
 	t->snd_wl1 = s->seq;
 	ft_tcp_apply_syn_opts(t, s);
+	if (!(t->flags & FT_TF_WS_OK))
+		t->rcv_wscale = 0;
+	ft_tcp_cc_init(t);
 	t->state = FT_TCP_SYN_RCVD;
 	w->tcp->syn_rcvd++;
 	ft_tcp_send_syn(w, t, true);

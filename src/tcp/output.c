@@ -150,7 +150,13 @@ send_data(struct ft_worker *w, struct ft_tcb *t, uint32_t seq, uint32_t len, boo
 void
 ft_tcp_retransmit_first(struct ft_worker *w, struct ft_tcb *t)
 {
+	/* Never beyond what was sent, nor (by more than a probe byte) the peer's window. */
+	uint32_t sent = t->snd_max - t->snd_una - !!(t->flags & FT_TF_FIN_SENT);
+	uint32_t wnd = t->snd_wnd > 0 ? t->snd_wnd : 1;
 	uint32_t len = RTE_MIN((uint32_t)t->mss, t->sb.len);
+
+	len = RTE_MIN(len, sent);
+	len = RTE_MIN(len, wnd);
 	bool fin = (t->flags & FT_TF_FIN_SENT) && len == t->sb.len;
 
 	if (len > 0 || fin)

@@ -128,6 +128,7 @@ class Wire:
         self.lock = threading.Lock()
         self.stop = False
         self.ip_id = random.randint(0, 0xffff)
+        self.send_errors = []
         self.th = threading.Thread(target=self._reader, daemon=True)
         self.th.start()
 
@@ -142,7 +143,10 @@ class Wire:
             r, _, _ = select.select([self.sock], [], [], 0.1)
             if not r:
                 continue
-            data, addr = self.sock.recvfrom(65535)
+            try:
+                data, addr = self.sock.recvfrom(65535)
+            except OSError:  # the interface went away: its DPDK process exited
+                return
             t = time.monotonic()
             if addr[2] == PACKET_OUTGOING or len(data) < 54 or data[12:14] != b"\x08\x00":
                 continue
@@ -162,9 +166,13 @@ class Wire:
         self.ip_id = (self.ip_id + 1) & 0xffff
         if l3.id == 1:  # Scapy's default: give each packet its own id
             l3.id = self.ip_id
-        f = Ether(dst=self.a.stack_mac, src=self.a.ns_mac) / l3
-        self.tx.send(bytes(f))
-        return time.monotonic()
+        f = bytes(Ether(dst=self.a.stack_mac, src=self.a.ns_mac) / l3)
+        t = time.monotonic()
+        try:
+            self.tx.send(f)
+        except OSError as e:  # ENETDOWN once the stack's process has exited (fasttcp-get)
+            self.send_errors.append(str(e))
+        return t
 
     def close(self):
         self.stop = True
@@ -438,7 +446,7 @@ class Phase:
         return {k: after[k] - before[k] for k in after
                 if isinstance(after[k], int) and k in before and after[k] != before[k]}
 
-    def wait_counter(self, key, target, timeout=1.0):
+    def wait_counter(self, key, target, timeout=3.0):
         end = time.monotonic() + timeout
         while True:
             c = self.counters()
@@ -492,9 +500,7 @@ class EchoPhase(Phase):
     """Checks 1-11 and 15 against fasttcp-echo."""
 
     def run(self):
-        a = self.a
-        steps = [self.t_handshake_and_mss, self.t_rfc5961, self.t_window_checks,
-                 self.t_sack, self.t_delack, self.t_zero_window, self.t_passive_close,
+        steps = [self.t_handshake_and_mss, self.t_rfc5961, self.t_sack, self.t_delack, self.t_zero_window, self.t_passive_close,
                  self.t_malformed, self.t_closed_port]
         for st in steps:
             try:
@@ -553,12 +559,18 @@ class EchoPhase(Phase):
         max_out = -1
         viol = []
         sizes = []
+        rounds = 0
         start = len(c.data)
         end = time.monotonic() + 8
+        # ACK only when the stack has gone quiet for 50 ms (well below its 200 ms minimum
+        # RTO): it then has as much in flight as our window lets it, so each round shows
+        # whether it stops at the window's right edge.
         while len(c.data) - start < len(req) and time.monotonic() < end:
-            s = c.recv(end - time.monotonic())
+            s = c.recv(0.05)
             if s is None:
-                break
+                rounds += 1
+                c.send_ack(note="quiet: ACK all")
+                continue
             if s.len == 0:
                 continue
             sizes.append(s.len)
@@ -569,7 +581,7 @@ class EchoPhase(Phase):
                 viol.append("segment seq %d len %d ends %d bytes beyond our last ACK %d "
                             "(window %d)" % (c._rel_theirs(s.seq), s.len, out,
                                              c._rel_theirs(c.acked), wnd))
-            c.send_ack()  # ACK as the data comes, window stays 3968
+        c.send_ack()
         got = bytes(c.data[start:start + len(req)])
         self.check(got == req and max_len <= mss_eff and sizes,
                    "(2) RFC 9293 3.7.1, RFC 7323 3.2 (RFC 6691): 10000 bytes echoed intact in "
@@ -577,9 +589,12 @@ class EchoPhase(Phase):
                        len(sizes), max_len, mss_eff),
                    ["echoed %d of %d bytes, equal: %s" % (len(got), len(req), got == req),
                     "segment sizes %s" % sizes[:40]] + c.dump())
-        self.check(not viol and got == req,
-                   "(2) RFC 9293 3.8.6: peer window respected: at most %d bytes beyond our "
-                   "ACK (advertised %d = 31 << 7)" % (max_out, wnd), viol[:5] + c.dump())
+        self.check(not viol and got == req and max_out >= wnd - mss_eff,
+                   "(2) RFC 9293 3.8.6: peer window respected: ACKing only when the stack "
+                   "stalls (%d rounds), it had at most %d bytes beyond our ACK (advertised %d "
+                   "= 31 << 7; filled to within one segment: %s)" % (
+                       rounds, max_out, wnd, max_out >= wnd - mss_eff),
+                   viol[:5] + c.dump(40))
         self.c1 = c
 
     # ------------------------------------------------------------------------------------
@@ -591,7 +606,7 @@ class EchoPhase(Phase):
         t0 = send_fn()
         want = c.snd_nxt if want_ack_of is None else want_ack_of
         s = c.expect(lambda s: s.flags & F_ACK, 1.0)
-        after = self.wait_counter(reason, before[reason] + 1, 0.5)
+        after = self.wait_counter(reason, before[reason] + 1, 2.0)
         d = interesting(self.delta(before, after))
         st, _ = self.wait_state(c, ("ESTABLISHED",), 0.2)
         ok = (s is not None and s.ack == want and not s.flags & (F_RST | F_SYN | F_FIN) and
@@ -625,7 +640,7 @@ class EchoPhase(Phase):
                         "RST, connection survives", extra_keys=("tcp_challenge_ack",))
         c.drain()
         before = self.counters()
-        t0 = c.send(F_SYN, seq=sadd(c.snd_nxt, 0x40000000), opts=c.syn_opts(), advance=False)
+        c.send(F_SYN, seq=sadd(c.snd_nxt, 0x40000000), opts=c.syn_opts(), advance=False)
         s = c.expect(lambda s: s.flags & F_ACK, 1.0)
         time.sleep(0.05)
         d = interesting(self.delta(before, self.counters()))
@@ -639,17 +654,23 @@ class EchoPhase(Phase):
         alive = c.echo_roundtrip(pattern(200, 11))
         self.check(alive, "(4) after both SYNs the connection still echoes 200 bytes",
                    c.dump(12))
-        # (5) ACK of data never sent
-        e = self.tcb(c)
+        # (5) ACK of data never sent. First let our last ACK land: snd_una = what we acked.
+        c.drain()
+        end = time.monotonic() + 0.5
+        while time.monotonic() < end:
+            e = self.tcb(c)
+            if e is not None and e.get("una") == c.rcv_nxt:
+                break
+            time.sleep(0.01)
         una0 = e and e.get("una")
         self._challenge(c, lambda: c.send_ack(ack=sadd(c.rcv_nxt, 100000)),
                         "tcp_ack_invalid",
                         "(5) RFC 9293 3.10.7.4 / RFC 5961 5.2: ACK of never-sent data "
                         "(snd_max+100000) -> ACK, dropped")
         e = self.tcb(c)
-        self.check(e is not None and e.get("una") == una0,
-                   "(5) the bogus ACK did not move snd_una (una %s -> %s)" % (
-                       una0, e and e.get("una")))
+        self.check(e is not None and e.get("una") == una0 == c.rcv_nxt,
+                   "(5) the bogus ACK did not move snd_una (una %s -> %s, all we acked: %d)" % (
+                       una0, e and e.get("una"), c.rcv_nxt))
         self._challenge(c, lambda: c.send_ack(ack=sadd(c.rcv_nxt, -0x20000000)),
                         "tcp_ack_invalid",
                         "(5) RFC 5961 5.2: ACK older than snd_una - max_snd_wnd -> challenge "
@@ -670,10 +691,6 @@ class EchoPhase(Phase):
         alive = c.echo_roundtrip(pattern(100, 13))
         self.check(alive, "(7) RFC 7323 5.3: the same 100 bytes with a current TSval are "
                    "accepted and echoed", c.dump(12))
-
-    # ------------------------------------------------------------------------------------
-    def t_window_checks(self):
-        pass  # (covered in t_handshake_and_mss and t_rfc5961)
 
     def t_sack(self):
         c = self.new_conn(win=1023)  # 1023 << 7: a large window, the echo never waits
@@ -717,7 +734,7 @@ class EchoPhase(Phase):
         before = self.counters()
         t0 = c.send(F_ACK | F_PSH, payload=data[500:], seq=sadd(R, 500), advance=False)
         s = c.expect(lambda s: s.flags & F_ACK, 1.0)
-        after = self.wait_counter("tcp_dup", before["tcp_dup"] + 1, 0.3)
+        after = self.wait_counter("tcp_dup", before["tcp_dup"] + 1, 2.0)
         d = interesting(self.delta(before, after))
         blk = s.sack()[0] if s and s.sack() else None
         self.check(s is not None and s.ack == sadd(R, 1000) and s.len == 0 and
@@ -844,6 +861,7 @@ class EchoPhase(Phase):
                    viol[:5] + [self.fmt_delta(d)] + c.dump(24))
         # open the window: the 100 echoed bytes must arrive
         c.accept_data = True
+        rcv0 = c.rcv_nxt
         start = len(c.data)
         t1 = c.send_ack(win=31, note="window opens")
         end = time.monotonic() + 3
@@ -854,7 +872,7 @@ class EchoPhase(Phase):
                 if first is None:
                     first = s.t
                     self.diag("(11) window opened: first data %.0f ms later: seq %+d len %d" %
-                              ((s.t - t1) * 1000, sdiff(s.seq, c.rcv_nxt), s.len))
+                              ((s.t - t1) * 1000, sdiff(s.seq, rcv0), s.len))
                 c.send_ack(win=31)
         got = bytes(c.data[start:])
         self.check(got == b"d" * 100,
@@ -871,7 +889,6 @@ class EchoPhase(Phase):
         if c.rcv_nxt is None:
             c.connect()
         c.drain()
-        before = self.counters()
         c.send(F_ACK | F_PSH | F_FIN, payload=b"bye")
         s = c.expect(lambda s: s.flags & F_FIN, 1.0)
         st, _ = self.wait_state(c, ("LAST_ACK",), 0.3)
@@ -880,7 +897,7 @@ class EchoPhase(Phase):
                    "(12) RFC 9293 3.6: passive close: our data+FIN -> echo data and FIN "
                    "acknowledging our FIN, stack in LAST_ACK (%s)" % st, c.dump(10))
         # our ACK of its FIN is "lost": resend our FIN, the stack must ACK it again
-        t0 = c.send(F_ACK | F_FIN, seq=sadd(c.snd_nxt, -1), ack=sadd(c.rcv_nxt, -1),
+        c.send(F_ACK | F_FIN, seq=sadd(c.snd_nxt, -1), ack=sadd(c.rcv_nxt, -1),
                     advance=False, note="FIN again, FIN not acked")
         s2 = c.expect(lambda s: s.flags & F_ACK, 1.5)
         self.check(s2 is not None and s2.ack == c.snd_nxt,
@@ -900,7 +917,7 @@ class EchoPhase(Phase):
         before = self.counters()
         for f in frames:
             self.wire.send_raw(f)
-        after = self.wait_counter(reason, before[reason] + len(frames), 1.0)
+        after = self.wait_counter(reason, before[reason] + len(frames), 3.0)
         time.sleep(0.02)
         after = self.counters()
         d = interesting(self.delta(before, after))
@@ -984,7 +1001,7 @@ class EchoPhase(Phase):
         # SYN to a closed port -> RST+ACK, seq 0, ack = seq + 1
         c = Conn(self.wire, self.next_port(), cport)
         before = self.counters()
-        t0 = c.send(F_SYN, seq=c.iss, opts=c.syn_opts(), advance=False)
+        c.send(F_SYN, seq=c.iss, opts=c.syn_opts(), advance=False)
         s = c.expect(lambda s: True, 1.0)
         time.sleep(0.02)
         d = interesting(self.delta(before, self.counters()))
@@ -1026,8 +1043,9 @@ class EchoPhase(Phase):
         c = Conn(self.wire, self.next_port(), cport)
         before = self.counters()
         c.send(F_RST, seq=c.iss, opts=[], advance=False)
+        after = self.wait_counter("tcp_no_conn", before["tcp_no_conn"] + 1)
         s = c.expect(lambda s: True, 0.3)
-        d = interesting(self.delta(before, self.counters()))
+        d = interesting(self.delta(before, after))
         self.check(s is None and d.get("tcp_no_conn") == 1 and "tcp_rst_tx" not in d,
                    "(15) RFC 9293 3.10.7.1: RST to closed port -> no answer (tcp_no_conn +%d, "
                    "tcp_rst_tx +%d)" % (d.get("tcp_no_conn", 0), d.get("tcp_rst_tx", 0)),
@@ -1110,7 +1128,7 @@ class ClosePhase(Phase):
         st0, _ = self.wait_state(c, ("FIN_WAIT_1",), 0.2)
         # Our FIN crosses theirs: it acknowledges their data but not their FIN.
         before = self.counters()
-        t0 = c.send(F_ACK | F_FIN, ack=fin_seq, note="FIN, their FIN not acked")
+        c.send(F_ACK | F_FIN, ack=fin_seq, note="FIN, their FIN not acked")
         s = c.expect(lambda s: s.flags & F_ACK and s.ack == c.snd_nxt, 1.0)
         st, e = self.wait_state(c, ("CLOSING",), 0.5)
         self.check(st0 == "FIN_WAIT_1" and s is not None and st == "CLOSING",
@@ -1229,7 +1247,7 @@ class SimOpenPhase(Phase):
         self.diag("answer to our SYN,ACK: %s" % (
             ", ".join("%s len %d" % (flag_str(s.flags), s.len) for s in r) or "none"))
         c.send_ack(note="figure 8 line 7: ACK")
-        req = c.expect(lambda s: len(c.data) > 0 and b"\r\n\r\n" in bytes(c.data), 2.0)
+        c.expect(lambda s: len(c.data) > 0 and b"\r\n\r\n" in bytes(c.data), 2.0)
         data = bytes(c.data)
         tcb = self.tcb_of(c)
         self.check(data.startswith(b"GET /sim HTTP/1.1\r\n") and data.endswith(b"\r\n\r\n"),
