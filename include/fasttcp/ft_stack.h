@@ -82,13 +82,18 @@ struct ft_stack_conf {
 	uint32_t tcp_time_wait_ms; /**< TIME-WAIT duration (default 60000, as Linux) */
 	uint32_t tcp_delack_ms;    /**< delayed-ACK timeout (default 40) */
 	uint32_t tcp_min_rto_ms;   /**< lower bound of the RTO (default 200, as Linux) */
+	uint64_t lcore_mask;       /**< EAL lcores (bit n = lcore n, n < 64) that run this
+				    *   stack's workers; 0 = every EAL lcore (default). Two stacks
+				    *   in one process (an in-process port pair) use disjoint
+				    *   masks. */
 };
 
 /** Fill @p conf with defaults and no ports. Any thread. */
 void ft_stack_conf_init(struct ft_stack_conf *conf);
 
 /**
- * Validate @p conf, open and start every port, create one worker per EAL lcore.
+ * Validate @p conf, open and start every port, create one worker per lcore of
+ * conf->lcore_mask (every EAL lcore by default). Telemetry reports the first stack created.
  * Main thread, after rte_eal_init().
  * @return the stack, or NULL with rte_errno set (EINVAL: bad conf, see the log; ENODEV: a
  *         device could not be created or configured; ENOMEM).
@@ -101,6 +106,17 @@ struct ft_stack *ft_stack_create(const struct ft_stack_conf *conf);
  * @return 0, or -EINVAL if already running.
  */
 int ft_stack_run(struct ft_stack *s);
+
+/**
+ * Start the workers without taking the calling thread: for a stack whose lcores do not
+ * include the caller's (e.g. the second stack of an in-process pair). Main thread.
+ * @return 0, or -EINVAL (already running, or the calling lcore is in the stack's set: use
+ *         ft_stack_run()).
+ */
+int ft_stack_start(struct ft_stack *s);
+
+/** Wait until the workers started by ft_stack_start() returned (after ft_stack_stop()). */
+void ft_stack_wait(struct ft_stack *s);
 
 /** Ask all workers to return from ft_stack_run(). Async-signal-safe; any thread. */
 void ft_stack_stop(struct ft_stack *s);

@@ -22,4 +22,10 @@ ft_mbuf_alloc(struct rte_mempool *mp)
 	return rte_pktmbuf_alloc(mp);
 }
 
+/* Remove @p len bytes from the front of the chain @p m (any segments; the head stays). */
+void ft_mbuf_adj(struct rte_mbuf *m, uint32_t len);
+
+/* Remove @p len bytes from the end of the chain @p m, freeing emptied tail segments. */
+void ft_mbuf_trim(struct rte_mbuf *m, uint32_t len);
+
 #endif /* FT_CORE_MBUF_H */

@@ -90,7 +90,7 @@ reply(struct ft_worker *w, uint16_t iface, struct rte_mbuf *m, struct rte_arp_hd
 	a->arp_data.arp_tip = a->arp_data.arp_sip;
 	rte_ether_addr_copy(&ifc->mac, &a->arp_data.arp_sha);
 	a->arp_data.arp_sip = rte_cpu_to_be_32(ifc->ip);
-	rte_pktmbuf_trim(m, m->pkt_len - sizeof(*a));
+	ft_mbuf_trim(m, m->pkt_len - sizeof(*a));
 	w->stats.arp_reply_tx++;
 	ft_eth_output(w, iface, m, &requester, RTE_ETHER_TYPE_ARP);
 }

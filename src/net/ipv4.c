@@ -55,7 +55,8 @@ ft_ip4_is_martian_src(uint32_t a)
 	return top == 0 || top == 127 || top >= 224;
 }
 
-/* Validate the header; trim padding. Returns FT_DROP_MAX when the packet may proceed. */
+/* Validate the header; trim link padding. Returns FT_DROP_MAX when the packet may proceed.
+ * The header must sit in the first segment; the datagram may continue in others. */
 static enum ft_drop_reason
 validate(const struct ft_iface *ifc, struct rte_mbuf *m)
 {
@@ -66,15 +67,16 @@ validate(const struct ft_iface *ifc, struct rte_mbuf *m)
 	bool sw_csum = !ifc->rx_ip_csum || ipf == RTE_MBUF_F_RX_IP_CKSUM_UNKNOWN;
 	enum ft_drop_reason r;
 
-	/* Headers are read from the first segment only: require them there. */
-	r = ft_ip4_check(h, m->data_len, sw_csum);
+	if (m->data_len < sizeof(*h))
+		return FT_DROP_IP_SHORT;
+	if ((uint32_t)(h->version_ihl & 0xf) * 4 > m->data_len && (h->version_ihl >> 4) == 4)
+		return FT_DROP_IP_IHL; /* options beyond the first segment */
+	r = ft_ip4_check(h, m->pkt_len, sw_csum);
 	if (r != FT_DROP_MAX)
 		return r;
 	if (!sw_csum && ipf == RTE_MBUF_F_RX_IP_CKSUM_BAD)
 		return FT_DROP_IP_CSUM;
-	if (rte_be_to_cpu_16(h->total_length) > m->pkt_len)
-		return FT_DROP_IP_LEN;
-	rte_pktmbuf_trim(m, m->pkt_len - rte_be_to_cpu_16(h->total_length));
+	ft_mbuf_trim(m, m->pkt_len - rte_be_to_cpu_16(h->total_length));
 	return FT_DROP_MAX;
 }
 

@@ -70,7 +70,7 @@ ft_udp_input(struct ft_worker *w, struct rte_mbuf *m, uint16_t iface)
 		ft_drop(w, m, FT_DROP_UDP_LEN);
 		return;
 	}
-	rte_pktmbuf_trim(m, m->pkt_len - ulen);
+	ft_mbuf_trim(m, m->pkt_len - ulen);
 	/* The verify helper walks from the L4 header: data offset is there (l4 off 0). */
 	if (unlikely(!csum_ok(w, iface, m, ih, uh))) {
 		ft_drop(w, m, FT_DROP_UDP_CSUM);

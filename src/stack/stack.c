@@ -5,6 +5,7 @@
  * unwinds with one goto ladder. Per-worker state is in workers.c, the loop in loop.c.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <netinet/in.h>
@@ -200,25 +201,52 @@ qsbr_create(struct ft_stack *s)
 	return rte_rcu_qsbr_init(s->qsbr, s->n_workers);
 }
 
+static unsigned int stack_seq; /* names the pools of several stacks in one process */
+
+bool
+ft_stack_has_lcore(const struct ft_stack_conf *conf, unsigned int lcore)
+{
+	return conf->lcore_mask == 0 || (lcore < 64 && (conf->lcore_mask >> lcore & 1));
+}
+
+unsigned int
+ft_stack_lcores(const struct ft_stack_conf *conf)
+{
+	unsigned int lcore, n = 0;
+
+	RTE_LCORE_FOREACH(lcore)
+		n += ft_stack_has_lcore(conf, lcore);
+	return n;
+}
+
 struct ft_stack *
 ft_stack_create(const struct ft_stack_conf *conf)
 {
+	char pool_name[RTE_MEMPOOL_NAMESIZE];
 	struct ft_stack *s;
 	int rc = -EINVAL;
 
-	if (conf == NULL || conf_check(conf) < 0 || pool_check(conf, rte_lcore_count()) < 0)
+	if (conf == NULL || conf_check(conf) < 0 || pool_check(conf, ft_stack_lcores(conf)) < 0)
 		goto err;
 	rc = -ENOMEM;
 	s = rte_zmalloc("ft_stack", sizeof(*s), RTE_CACHE_LINE_SIZE);
 	if (s == NULL)
 		goto err;
 	s->conf = *conf;
-	s->n_workers = rte_lcore_count();
+	s->n_workers = ft_stack_lcores(conf);
+	if (s->n_workers == 0) {
+		FT_LOG(ERR, stack, "lcore_mask 0x%llx names no EAL lcore",
+		       (unsigned long long)conf->lcore_mask);
+		rc = -EINVAL;
+		goto err_destroy;
+	}
 	s->net = net_create(conf);
 	s->tcp = tcp_create(conf);
 	if (conf->tcp_max_conns > 0 && s->tcp == NULL)
 		goto err_destroy;
-	s->pool = ft_port_pool_create("ft_pool", conf->n_mbufs, (int)rte_socket_id());
+	snprintf(pool_name, sizeof(pool_name), "ft_pool%u",
+		 __atomic_fetch_add(&stack_seq, 1, __ATOMIC_RELAXED));
+	s->pool = ft_port_pool_create(pool_name, conf->n_mbufs, (int)rte_socket_id());
 	if (s->net == NULL || s->pool == NULL || (rc = qsbr_create(s)) < 0)
 		goto err_destroy;
 	rc = ports_open(s);
@@ -237,20 +265,48 @@ err:
 	return NULL;
 }
 
+/* Launch the workers whose lcore is not the caller's. */
+static void
+launch_remote(struct ft_stack *s)
+{
+	for (unsigned int i = 0; i < s->n_workers; i++)
+		if (s->workers[i]->lcore_id != rte_lcore_id())
+			rte_eal_remote_launch(ft_worker_loop, s->workers[i],
+					      s->workers[i]->lcore_id);
+}
+
+void
+ft_stack_wait(struct ft_stack *s)
+{
+	for (unsigned int i = 0; i < s->n_workers; i++)
+		if (s->workers[i]->lcore_id != rte_lcore_id())
+			rte_eal_wait_lcore(s->workers[i]->lcore_id);
+	s->running = false;
+}
+
+int
+ft_stack_start(struct ft_stack *s)
+{
+	if (s == NULL || s->running || ft_stack_has_lcore(&s->conf, rte_lcore_id()))
+		return -EINVAL;
+	s->running = true;
+	s->stop = false;
+	launch_remote(s);
+	return 0;
+}
+
 int
 ft_stack_run(struct ft_stack *s)
 {
-	unsigned int lcore, idx = 1;
-
 	if (s == NULL || s->running)
 		return -EINVAL;
 	s->running = true;
 	s->stop = false;
-	RTE_LCORE_FOREACH_WORKER(lcore)
-		rte_eal_remote_launch(ft_worker_loop, s->workers[idx++], lcore);
-	ft_worker_loop(s->workers[0]);
-	rte_eal_mp_wait_lcore();
-	s->running = false;
+	launch_remote(s);
+	for (unsigned int i = 0; i < s->n_workers; i++)
+		if (s->workers[i]->lcore_id == rte_lcore_id())
+			ft_worker_loop(s->workers[i]);
+	ft_stack_wait(s);
 	return 0;
 }
 

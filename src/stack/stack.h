@@ -46,6 +46,10 @@ void ft_stack_telemetry_unregister(struct ft_stack *s);
 struct rte_tel_data;
 int ft_stack_telemetry_tcp(const struct ft_stack *s, struct rte_tel_data *d);
 
+/* stack.c: whether @p lcore runs a worker of a stack configured with @p conf; how many. */
+bool ft_stack_has_lcore(const struct ft_stack_conf *conf, unsigned int lcore);
+unsigned int ft_stack_lcores(const struct ft_stack_conf *conf);
+
 /* workers.c: per-worker state. */
 int ft_stack_workers_create(struct ft_stack *s);
 void ft_stack_workers_destroy(struct ft_stack *s);

@@ -172,6 +172,8 @@ tel_tcp(const char *cmd, const char *params, struct rte_tel_data *d)
 void
 ft_stack_telemetry_register(struct ft_stack *s)
 {
+	if (tel_stack != NULL)
+		return; /* one stack per process is reported: the first */
 	tel_stack = s;
 	rte_telemetry_register_cmd("/fasttcp/stats", tel_stats,
 				   "fasttcp event counters summed over workers. No parameters");

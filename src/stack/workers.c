@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Per-worker state: one worker per EAL lcore (worker i = i-th enabled lcore, main lcore
- * first), each with its own TX buffers, ARP caches, reassembly table and ICMP rate limit, all
+ * Per-worker state: one worker per lcore of the stack's set (worker i = i-th of them, in EAL
+ * order), each with its own TX buffers, ARP caches, reassembly table and ICMP rate limit, all
  * allocated here at setup on the lcore's NUMA socket (nothing is allocated while running).
  */
 #include <errno.h>
@@ -67,6 +67,8 @@ ft_stack_workers_create(struct ft_stack *s)
 		struct ft_worker *w;
 		int rc;
 
+		if (!ft_stack_has_lcore(&s->conf, lcore))
+			continue;
 		w = rte_zmalloc_socket("ft_worker", sizeof(*w), RTE_CACHE_LINE_SIZE,
 				       (int)rte_lcore_to_socket_id(lcore));
 		if (w == NULL)

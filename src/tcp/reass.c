@@ -20,6 +20,7 @@
 #include <rte_malloc.h>
 
 #include "core/clock.h"
+#include "core/mbuf.h"
 #include "core/worker.h"
 #include "tcp/seq.h"
 #include "tcp/tcp.h"
@@ -106,7 +107,7 @@ ooo_pull(struct ft_worker *w, struct ft_tcb *t)
 		if (skip >= o->e[k].len) {
 			rte_pktmbuf_free(o->e[k].m);
 		} else {
-			rte_pktmbuf_adj(o->e[k].m, (uint16_t)skip);
+			ft_mbuf_adj(o->e[k].m, skip);
 			rcvq_append(w, t, o->e[k].m);
 		}
 		k++;
@@ -144,7 +145,7 @@ ooo_insert(struct ft_worker *w, struct ft_tcb *t, uint32_t seq, struct rte_mbuf 
 			ft_drop(w, m, FT_DROP_TCP_DUP);
 			return;
 		}
-		rte_pktmbuf_adj(m, (uint16_t)cut);
+		ft_mbuf_adj(m, cut);
 		seq += cut;
 		len -= cut;
 	}
@@ -155,7 +156,7 @@ ooo_insert(struct ft_worker *w, struct ft_tcb *t, uint32_t seq, struct rte_mbuf 
 		o->n--;
 	}
 	if (i < o->n && ft_seq_gt(seq + len, o->e[i].seq)) {
-		rte_pktmbuf_trim(m, (uint16_t)(seq + len - o->e[i].seq));
+		ft_mbuf_trim(m, seq + len - o->e[i].seq);
 		len = o->e[i].seq - seq;
 	}
 	if (o->n == OOO_MAX) {
@@ -184,13 +185,13 @@ ft_tcp_rcv_data(struct ft_worker *w, struct ft_tcb *t, uint32_t seq, struct rte_
 
 		t->dsack_start = seq; /* RFC 2883 §4 case 2: partly duplicate */
 		t->dsack_end = t->rcv_nxt;
-		rte_pktmbuf_adj(m, (uint16_t)old);
+		ft_mbuf_adj(m, old);
 		seq = t->rcv_nxt;
 		len -= old;
 		t->flags |= FT_TF_ACK_NOW;
 	}
 	if (ft_seq_gt(seq + len, wnd_end)) {
-		rte_pktmbuf_trim(m, (uint16_t)(seq + len - wnd_end));
+		ft_mbuf_trim(m, seq + len - wnd_end);
 		len = wnd_end - seq;
 	}
 	if (len == 0) {
