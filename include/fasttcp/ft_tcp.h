@@ -10,9 +10,12 @@
  * and ft_conn_recv() hands received mbufs to the application; ft_conn_write() and
  * ft_conn_read() are the copying conveniences.
  *
- * Lifetime: a struct ft_conn is valid from the accepted/connected callback until the closed
- * callback returns. After ft_conn_close() the application must not use it again; the stack
- * still finishes sending queued data and the FIN, then calls closed.
+ * Lifetime: a struct ft_conn is valid from the established callback (or ft_tcp_connect())
+ * until the closed callback returns; closed runs exactly once per connection, also after
+ * ft_conn_close() (when both sides are done) or during ft_conn_abort(). After
+ * ft_conn_close() the application must not read, write or close it again and gets no more
+ * readable/writable events; the stack still sends the queued data and the FIN. Release the
+ * application's per-connection state in closed.
  */
 #ifndef FT_TCP_H
 #define FT_TCP_H

@@ -21,6 +21,7 @@
 
 #include "core/mbuf.h"
 #include "core/worker.h"
+#include "net/csum.h"
 #include "net/icmp.h"
 #include "net/iface.h"
 #include "net/ipv4.h"
@@ -38,10 +39,7 @@
 static uint16_t
 icmp_cksum(const struct rte_mbuf *m)
 {
-	uint16_t sum = 0;
-
-	rte_raw_cksum_mbuf(m, 0, m->pkt_len, &sum);
-	return (uint16_t)~sum;
+	return (uint16_t)~ft_cksum_chain(m, 0, m->pkt_len, 0);
 }
 
 static bool

@@ -18,6 +18,7 @@
 #include "core/mbuf.h"
 #include "core/worker.h"
 #include "net/arp.h"
+#include "net/csum.h"
 #include "net/icmp.h"
 #include "net/iface.h"
 #include "net/ip4_frag.h"
@@ -199,7 +200,7 @@ finish_checksums(const struct ft_iface *ifc, struct rte_mbuf *m, struct rte_ipv4
 					RTE_MBUF_F_TX_UDP_CKSUM : RTE_MBUF_F_TX_TCP_CKSUM);
 			*ck = rte_ipv4_phdr_cksum(h, m->ol_flags);
 		} else {
-			*ck = rte_ipv4_udptcp_cksum_mbuf(m, h, sizeof(*h));
+			*ck = ft_ip4_l4_cksum(m, h, sizeof(*h));
 			if (*ck == 0 && o->proto == IPPROTO_UDP)
 				*ck = 0xffff; /* RFC 768: 0 means "no checksum" */
 		}

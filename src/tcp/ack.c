@@ -152,10 +152,12 @@ fin_acked(struct ft_worker *w, struct ft_tcb *t)
 enum ft_tcp_ack_verdict
 ft_tcp_process_ack(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_seg *s)
 {
-	/* RFC 5681 §2 "duplicate": and not an answer to a zero-window probe (window 0). */
-	bool dup = s->ack == t->snd_una && s->len == 0 && !(s->flags & FT_TH_FIN) &&
-		   (s->wnd << t->snd_wscale) == t->snd_wnd && t->snd_una != t->snd_max &&
-		   t->snd_wnd != 0;
+	/* RFC 5681 §2 "duplicate", and not an answer to a zero-window probe (window 0). With
+	 * SACK the window may change (receivers autotune): the ACK still reports a loss, as
+	 * FreeBSD and Linux treat it (RFC 6675 §2's DupAck is not tied to the window). */
+	bool same_wnd = (s->wnd << t->snd_wscale) == t->snd_wnd || (t->flags & FT_TF_SACK_OK);
+	bool dup = s->ack == t->snd_una && s->len == 0 && !(s->flags & FT_TH_FIN) && same_wnd &&
+		   t->snd_una != t->snd_max && t->snd_wnd != 0;
 
 	if (ft_seq_gt(s->ack, t->snd_max)) {
 		/* RFC 9293 §3.10.7.4 / RFC 5961 §5.2: ACK of unsent data: ACK and drop. */

@@ -1,31 +1,41 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Closing (RFC 9293 §3.6, §3.10.4): the application's shutdown and close, TIME-WAIT, and the
- * single place where a connection ends (ft_tcp_close_finish): it tells the application once
- * (closed callback) and frees the block, or defers the free while a callback of this
- * connection is running (t->busy).
+ * single place where a connection ends (ft_tcp_close_finish): it frees the block, or defers
+ * the free while a callback of this connection is running (t->busy). The application hears
+ * "closed" exactly once (ft_tcp_report_closed), also after its own ft_conn_close(); once it
+ * closed, it gets no readable or writable events.
  */
 #include "core/worker.h"
 #include "tcp/seq.h"
 #include "tcp/tcp.h"
 
 void
-ft_tcp_close_finish(struct ft_worker *w, struct ft_tcb *t, enum ft_close_reason r)
+ft_tcp_report_closed(struct ft_tcb *t, enum ft_close_reason r)
 {
-	/* The application hears about connections it knew: reported ones and its own opens. */
-	bool tell = !(t->flags & FT_TF_APP_CLOSED) &&
-		    ((t->flags & FT_TF_REPORTED) || !(t->flags & FT_TF_PASSIVE));
+	/* Once, to an application that knew the connection: reported opens and its own. */
+	bool knew = (t->flags & FT_TF_REPORTED) || !(t->flags & FT_TF_PASSIVE);
 
-	if (t->flags & FT_TF_DEAD)
+	if ((t->xflags & FT_XF_CLOSED_TOLD) || !knew)
 		return;
-	t->flags |= FT_TF_DEAD | FT_TF_APP_CLOSED;
-	w->stats.tcp_closed++;
-	ft_tcp_timers_stop(w, t);
-	if (tell && t->ops != NULL && t->ops->closed != NULL) {
+	t->xflags |= FT_XF_CLOSED_TOLD;
+	t->flags |= FT_TF_APP_CLOSED;
+	if (t->ops != NULL && t->ops->closed != NULL) {
 		t->busy++;
 		t->ops->closed((struct ft_conn *)t, r, t->arg);
 		t->busy--;
 	}
+}
+
+void
+ft_tcp_close_finish(struct ft_worker *w, struct ft_tcb *t, enum ft_close_reason r)
+{
+	if (t->flags & FT_TF_DEAD)
+		return;
+	t->flags |= FT_TF_DEAD;
+	w->stats.tcp_closed++;
+	ft_tcp_timers_stop(w, t);
+	ft_tcp_report_closed(t, r);
 	if (t->busy == 0)
 		ft_tcb_destroy(w, t);
 }
@@ -38,14 +48,9 @@ ft_tcp_enter_time_wait(struct ft_worker *w, struct ft_tcb *t)
 	ft_sndbuf_free(&t->sb);
 	ft_tcp_ooo_free(w, t);
 	ft_tcp_timers_on_time_wait(w, t);
-	/* The application is done with the connection once both sides have closed. */
-	if (!(t->flags & FT_TF_APP_CLOSED) && t->ops != NULL && t->ops->closed != NULL &&
-	    (t->flags & FT_TF_REPORTED || !(t->flags & FT_TF_PASSIVE))) {
-		t->busy++;
-		t->ops->closed((struct ft_conn *)t, FT_CLOSE_NORMAL, t->arg);
-		t->busy--;
-	}
-	t->flags |= FT_TF_APP_CLOSED;
+	/* Both sides have closed: the application hears "closed" at the end of this input,
+	 * after the readable event that hands it the last data (ft_tcp_finish_input). */
+	t->events |= FT_EV_CLOSED;
 }
 
 /* Queue our FIN and move to the next closing state (§3.10.4 CLOSE / half-close). */

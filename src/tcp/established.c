@@ -254,12 +254,17 @@ ft_tcp_finish_input(struct ft_worker *w, struct ft_tcb *t)
 	} else if (ev & FT_EV_ESTABLISHED) {
 		t->flags |= FT_TF_REPORTED;
 	}
-	if ((ev & FT_EV_READABLE) && !(t->flags & FT_TF_DEAD) && t->ops && t->ops->readable)
+	/* Nothing is delivered once the application closed or aborted the connection. */
+	if ((ev & FT_EV_READABLE) && !(t->flags & (FT_TF_DEAD | FT_TF_APP_CLOSED)) && t->ops &&
+	    t->ops->readable)
 		t->ops->readable((struct ft_conn *)t, t->arg);
-	if ((ev & FT_EV_WRITABLE) && !(t->flags & FT_TF_DEAD) && t->ops && t->ops->writable) {
+	if ((ev & FT_EV_WRITABLE) && !(t->flags & (FT_TF_DEAD | FT_TF_APP_CLOSED)) && t->ops &&
+	    t->ops->writable) {
 		t->flags &= ~FT_TF_WANT_WRITE;
 		t->ops->writable((struct ft_conn *)t, t->arg);
 	}
+	if ((ev & FT_EV_CLOSED) && !(t->flags & FT_TF_DEAD))
+		ft_tcp_report_closed(t, FT_CLOSE_NORMAL); /* TIME_WAIT: after the last readable */
 	t->busy--;
 	if (t->flags & FT_TF_DEAD) {
 		ft_tcb_destroy(w, t);

@@ -12,6 +12,7 @@
 #include <rte_tcp.h>
 
 #include "core/worker.h"
+#include "net/csum.h"
 #include "net/iface.h"
 #include "net/ipv4.h"
 #include "tcp/seq.h"
@@ -30,7 +31,7 @@ csum_ok(const struct ft_worker *w, uint16_t iface, struct rte_mbuf *m,
 		return true;
 	if (w->ifaces[iface].rx_l4_csum && f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		return false;
-	return rte_ipv4_udptcp_cksum_mbuf_verify(m, ih, 0) == 0;
+	return ft_ip4_l4_cksum_ok(m, ih, 0);
 }
 
 static bool

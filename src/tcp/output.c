@@ -60,6 +60,7 @@ xmit(struct ft_worker *w, struct ft_tcb *t, const struct seg_desc *d, struct rte
 	uint16_t olen = build_options(w, t, d->syn_opts, opts);
 	struct rte_tcp_hdr *th;
 	uint32_t wnd = ft_tcp_rcv_window(t);
+	int rc;
 
 	if (h == NULL) {
 		rte_pktmbuf_free(payload);
@@ -79,12 +80,6 @@ xmit(struct ft_worker *w, struct ft_tcb *t, const struct seg_desc *d, struct rte
 	th->cksum = 0;
 	th->tcp_urp = 0;
 	memcpy(th + 1, opts, olen);
-	if (d->flags & FT_TH_ACK) {
-		t->rcv_adv = t->rcv_nxt + wnd;
-		t->segs_unacked = 0;
-		t->flags &= ~(FT_TF_ACK_NOW | FT_TF_DELACK);
-		t->dsack_start = t->dsack_end = 0; /* a D-SACK block is reported once */
-	}
 	if (payload != NULL) {
 		rte_pktmbuf_lastseg(h)->next = payload;
 		h->nb_segs += payload->nb_segs;
@@ -92,9 +87,29 @@ xmit(struct ft_worker *w, struct ft_tcb *t, const struct seg_desc *d, struct rte
 	}
 	h->l4_len = (uint8_t)(sizeof(*th) + olen);
 	w->stats.tcp_segs_tx++;
-	return ft_ip4_output(w, h, &(struct ft_ip4_out){ .src = t->laddr, .dst = t->faddr,
-			     .proto = IPPROTO_TCP, .df = true,
-			     .l4_csum_off = offsetof(struct rte_tcp_hdr, cksum) });
+	rc = ft_ip4_output(w, h, &(struct ft_ip4_out){ .src = t->laddr, .dst = t->faddr,
+			   .proto = IPPROTO_TCP, .df = true,
+			   .l4_csum_off = offsetof(struct rte_tcp_hdr, cksum) });
+	/* Only an ACK that left tells the peer anything: otherwise it is still owed. */
+	if (rc == 0 && (d->flags & FT_TH_ACK)) {
+		t->rcv_adv = t->rcv_nxt + wnd;
+		t->segs_unacked = 0;
+		t->flags &= ~(FT_TF_ACK_NOW | FT_TF_DELACK);
+		t->dsack_start = t->dsack_end = 0; /* a D-SACK block is reported once */
+	}
+	return rc;
+}
+
+/* Payload bytes that fit in one segment with the options it will carry now (SACK blocks
+ * take room beyond the timestamps that t->mss already allows for). */
+static uint32_t
+seg_cap(struct ft_worker *w, const struct ft_tcb *t)
+{
+	uint8_t opts[FT_TCP_OPTS_MAX];
+	uint16_t olen = build_options(w, t, false, opts);
+	uint16_t ts = (t->flags & FT_TF_TS_OK) ? 12 : 0;
+
+	return olen > ts ? (uint32_t)t->mss - (olen - ts) : t->mss;
 }
 
 void
@@ -153,7 +168,7 @@ ft_tcp_retransmit_first(struct ft_worker *w, struct ft_tcb *t)
 	/* Never beyond what was sent, nor (by more than a probe byte) the peer's window. */
 	uint32_t sent = t->snd_max - t->snd_una - !!(t->flags & FT_TF_FIN_SENT);
 	uint32_t wnd = t->snd_wnd > 0 ? t->snd_wnd : 1;
-	uint32_t len = RTE_MIN((uint32_t)t->mss, t->sb.len);
+	uint32_t len = RTE_MIN(seg_cap(w, t), t->sb.len);
 
 	len = RTE_MIN(len, sent);
 	len = RTE_MIN(len, wnd);
@@ -183,9 +198,10 @@ ft_tcp_send_probe(struct ft_worker *w, struct ft_tcb *t)
 		t->snd_nxt = t->snd_max = t->snd_una + 1;
 }
 
-/* How many bytes may go now at snd_nxt (0: none). Sets *fin when the FIN may go too. */
+/* How many bytes may go now at snd_nxt (0: none), at most @p cap per segment. Sets *fin
+ * when the FIN may go too. */
 static uint32_t
-sendable(const struct ft_tcb *t, bool *fin)
+sendable(const struct ft_tcb *t, uint32_t cap, bool *fin)
 {
 	uint32_t off = t->snd_nxt - t->snd_una;
 	uint32_t avail = off < t->sb.len ? t->sb.len - off : 0;
@@ -193,15 +209,15 @@ sendable(const struct ft_tcb *t, bool *fin)
 	uint32_t wnd = RTE_MIN(t->cc.cwnd, t->snd_wnd);
 	uint32_t len = RTE_MIN(avail, wnd > flight ? wnd - flight : 0);
 
-	len = RTE_MIN(len, (uint32_t)t->mss);
+	len = RTE_MIN(len, cap);
 	*fin = (t->flags & FT_TF_FIN_QUEUED) && len == avail &&
 	       (!(t->flags & FT_TF_FIN_SENT) || ft_seq_lt(t->snd_nxt + len, t->snd_max));
-	if (len == 0 || len == t->mss || len == avail)
+	if (len == 0 || len == cap || len == avail)
 		; /* full segment, or the last bytes: Nagle decides below */
 	else if (len < t->max_snd_wnd / 2)
 		return 0; /* SWS avoidance: wait for a bigger window */
 	/* Nagle: a short segment waits while anything is unacknowledged. */
-	if (len < t->mss && flight > 0 && !(t->flags & FT_TF_NODELAY) && !*fin)
+	if (len < cap && flight > 0 && !(t->flags & FT_TF_NODELAY) && !*fin)
 		return 0;
 	return len;
 }
@@ -210,12 +226,13 @@ void
 ft_tcp_output(struct ft_worker *w, struct ft_tcb *t)
 {
 	bool fin, sent = false;
-	uint32_t len;
+	uint32_t len, cap;
 
 	if (t->state < FT_TCP_ESTABLISHED || t->state == FT_TCP_TIME_WAIT)
 		goto ack;
+	cap = seg_cap(w, t);
 	for (int budget = 64; budget > 0; budget--) {
-		len = sendable(t, &fin);
+		len = sendable(t, cap, &fin);
 		if (len == 0 && !fin)
 			break;
 		if (send_data(w, t, t->snd_nxt, len, fin) < 0)

@@ -32,7 +32,7 @@ struct ft_tcp_ooo {
 	uint16_t n;
 	struct {
 		uint32_t seq, len;
-		struct rte_mbuf *m;
+		struct rte_mbuf *m, *tail; /* a chain: contiguous segments are merged */
 	} e[OOO_MAX];
 };
 
@@ -120,6 +120,28 @@ ooo_pull(struct ft_worker *w, struct ft_tcb *t)
 	return true;
 }
 
+/* Join entry i + 1 to entry i when they are contiguous: the queue then holds one entry per
+ * hole, not per segment, so a loss with a large window in flight does not overflow it. */
+static void
+ooo_merge(struct ft_tcp_ooo *o, uint16_t i)
+{
+	struct rte_mbuf *a, *b;
+
+	if (i + 1 >= o->n || o->e[i].seq + o->e[i].len != o->e[i + 1].seq)
+		return;
+	a = o->e[i].m;
+	b = o->e[i + 1].m;
+	if ((uint32_t)a->nb_segs + b->nb_segs > RTE_MBUF_MAX_NB_SEGS)
+		return;
+	o->e[i].tail->next = b;
+	a->nb_segs += b->nb_segs;
+	a->pkt_len += b->pkt_len;
+	o->e[i].tail = o->e[i + 1].tail;
+	o->e[i].len += o->e[i + 1].len;
+	memmove(&o->e[i + 1], &o->e[i + 2], (o->n - i - 2) * sizeof(o->e[0]));
+	o->n--;
+}
+
 /* Insert [seq, seq+len) trimmed against its neighbours. Consumes @p m. */
 static void
 ooo_insert(struct ft_worker *w, struct ft_tcb *t, uint32_t seq, struct rte_mbuf *m)
@@ -167,8 +189,12 @@ ooo_insert(struct ft_worker *w, struct ft_tcb *t, uint32_t seq, struct rte_mbuf 
 	o->e[i].seq = seq;
 	o->e[i].len = len;
 	o->e[i].m = m;
+	o->e[i].tail = rte_pktmbuf_lastseg(m);
 	o->n++;
 	o->last_seq = seq;
+	ooo_merge(o, i);
+	if (i > 0)
+		ooo_merge(o, (uint16_t)(i - 1));
 	t->ooo_n = o->n;
 	w->stats.tcp_ooo_segs++;
 }

@@ -60,11 +60,13 @@ enum ft_tcp_state {
 #define FT_TF_DEAD        0x8000 /* closed while busy: destroy when the callback returns */
 /* (flags is 16 bits and full: further per-connection booleans live in xflags) */
 #define FT_XF_RCVBUF_FIXED 0x01 /* the application set the receive buffer: no autotuning */
+#define FT_XF_CLOSED_TOLD  0x02 /* the closed callback ran (it runs once) */
 
 /* Application callbacks owed (delivered once, at the end of input processing). */
 #define FT_EV_ESTABLISHED 0x01
 #define FT_EV_READABLE    0x02
 #define FT_EV_WRITABLE    0x04
+#define FT_EV_CLOSED      0x08 /* both sides closed (TIME_WAIT): report closed(NORMAL) */
 
 /* The connection block. Hot fields first; no buffers inside (see sndbuf.h, reass.c). */
 struct ft_tcb {
@@ -239,6 +241,7 @@ void ft_tcp_icmp_error(struct ft_worker *w, uint8_t type, uint8_t code, uint16_t
 		       const struct rte_ipv4_hdr *ih, const uint8_t *l4);
 
 /* close.c */
+void ft_tcp_report_closed(struct ft_tcb *t, enum ft_close_reason r);
 void ft_tcp_close_finish(struct ft_worker *w, struct ft_tcb *t, enum ft_close_reason r);
 void ft_tcp_enter_time_wait(struct ft_worker *w, struct ft_tcb *t);
 

@@ -172,7 +172,14 @@ rexmt_fired(struct ft_worker *w, struct ft_tcb *t)
 		ft_tcp_timers_on_send(w, t);
 		return;
 	}
-	ft_cc_newreno.on_rto(&t->cc, t->snd_max - t->snd_una, t->snd_max, t->rtt.backoff > 1);
+	/* RFC 6582 §4 sets recover = snd_max after an RTO so that duplicate ACKs caused by
+	 * resending data the receiver already holds do not start fast recovery. With SACK the
+	 * receiver's cumulative ACK jumps past what it holds, so those duplicates do not arise,
+	 * and holding fast retransmit back would turn every further loss of the window into
+	 * another timeout: recover starts at snd_una instead. */
+	ft_cc_newreno.on_rto(&t->cc, t->snd_max - t->snd_una,
+			     (t->flags & FT_TF_SACK_OK) ? t->snd_una : t->snd_max,
+			     t->rtt.backoff > 1);
 	t->snd_nxt = t->snd_una; /* go back: resend from the first unacknowledged byte */
 	ft_tcp_output(w, t);
 	ft_tcp_timers_on_send(w, t);
