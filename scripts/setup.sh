@@ -9,6 +9,7 @@ PACKAGES=(
 	dpdk-dev libdpdk-dev libipsec-mb-dev libssl-dev libconfig-dev libcmocka-dev
 	python3 python3-pyelftools python3-scapy
 	iproute2 nftables iputils-ping netcat-openbsd procps
+	curl wrk haproxy make util-linux
 )
 HUGEPAGES_WANTED=${HUGEPAGES_WANTED:-512}   # 2 MiB pages: 1 GiB
 
