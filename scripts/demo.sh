@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job, end to end on this machine: fasttcp-echo on a DPDK tap port, the tap moved
 # into a network namespace where the Linux kernel is the peer. Shows ARP, ping, UDP echo,
-# ICMP port unreachable, the stack's telemetry, then stops it and prints the final counters.
+# ICMP port unreachable, a TCP echo of 8 MiB, the stack's telemetry, then stops it and prints
+# the final counters.
 # Idempotent; cleans up after itself. Options: --no-huge (force DPDK's --no-huge mode).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -33,7 +34,7 @@ cat >"$RUN/demo.conf" <<CONF
 stack = {
 	ports = ({ name = "lan0"; type = "tap"; iface = "$IFACE"; address = "198.51.100.1/24"; });
 };
-echo = { udp_port = 7; };
+echo = { udp_port = 7; tcp_port = 7; };
 CONF
 
 step "start fasttcp-echo: $(eal_mem_args) -l 0, tap $IFACE, 198.51.100.1/24"
@@ -79,6 +80,28 @@ try:
 except ConnectionRefusedError:
     print("closed port 9: ICMP port unreachable received (connection refused)")
 PY
+
+step "TCP echo (the stack's TCP against Linux's): 8 MiB both ways at once, then check it"
+ip netns exec "$NS" /usr/bin/python3 - <<'PY'
+import hashlib, os, socket, threading
+data = os.urandom(8 << 20)
+s = socket.create_connection(("198.51.100.1", 7), timeout=10)
+got = bytearray()
+def rx():
+    while True:
+        chunk = s.recv(1 << 16)
+        if not chunk:
+            break
+        got.extend(chunk)
+t = threading.Thread(target=rx)
+t.start()
+s.sendall(data)
+s.shutdown(socket.SHUT_WR)
+t.join(30)
+same = hashlib.sha256(data).digest() == hashlib.sha256(got).digest()
+print(f"tcp echo: sent {len(data)} bytes, got {len(got)} back, {'identical' if same else 'DIFFERENT'}")
+PY
+echo /fasttcp/tcp | dpdk-telemetry.py -f "$PREFIX" 2>/dev/null | tail -1
 
 step "telemetry: /fasttcp/ports, /fasttcp/arp,0, /fasttcp/stats"
 tel /fasttcp/ports

@@ -66,9 +66,12 @@ idle_backoff(struct ft_worker *w, const struct ft_stack *s, uint16_t received)
 		rte_pause();
 		return;
 	}
-	/* Sleep 1, 2, 4 ... us up to the configured ceiling. */
+	/* Sleep 1, 2, 4 ... us up to the configured ceiling. Offline in RCU meanwhile: a
+	 * sleeping worker holds no table pointers and must not delay reclamation. */
 	us = 1u << RTE_MIN((w->idle_loops - IDLE_SLEEP) / 64, 16u);
+	rte_rcu_qsbr_thread_offline(w->qsbr, w->idx);
 	rte_delay_us_sleep(RTE_MIN(us, s->conf.idle_sleep_us));
+	rte_rcu_qsbr_thread_online(w->qsbr, w->idx);
 	w->stats.idle_sleeps++;
 }
 
