@@ -8,6 +8,7 @@
 #ifndef FT_NET_CSUM_H
 #define FT_NET_CSUM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_ip.h>
@@ -32,6 +33,23 @@ static inline bool
 ft_ip4_l4_cksum_ok(const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih, uint32_t l4_off)
 {
 	return ft_ip4_l4_cksum(m, ih, l4_off) == 0;
+}
+
+/*
+ * Received UDP/TCP segment at the data offset of @p m (IPv4 header @p ih): does its checksum
+ * hold? The device's verdict when it gave one (NONE: the packet carries a partial checksum a
+ * virtio peer offloaded, but the data is vouched for), else computed here.
+ */
+static inline bool
+ft_l4_rx_cksum_ok(bool dev_checks, const struct rte_mbuf *m, const struct rte_ipv4_hdr *ih)
+{
+	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+	if (dev_checks && (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD || f == RTE_MBUF_F_RX_L4_CKSUM_NONE))
+		return true;
+	if (dev_checks && f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		return false;
+	return ft_ip4_l4_cksum_ok(m, ih, 0);
 }
 
 #endif /* FT_NET_CSUM_H */

@@ -24,24 +24,6 @@
 #include "net/net.h"
 #include "net/udp.h"
 
-static bool
-csum_ok(const struct ft_worker *w, uint16_t iface, struct rte_mbuf *m,
-	const struct rte_ipv4_hdr *ih, const struct rte_udp_hdr *uh)
-{
-	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-
-	if (uh->dgram_cksum == 0)
-		return true;
-	/* NONE: the packet holds a partial checksum (a virtio peer offloaded it) but the
-	 * device vouches for the data: as good as GOOD. */
-	if (w->ifaces[iface].rx_l4_csum &&
-	    (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD || f == RTE_MBUF_F_RX_L4_CKSUM_NONE))
-		return true;
-	if (w->ifaces[iface].rx_l4_csum && f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
-		return false;
-	return ft_ip4_l4_cksum_ok(m, ih, 0);
-}
-
 static void
 closed_port(struct ft_worker *w, struct rte_mbuf *m)
 {
@@ -73,7 +55,8 @@ ft_udp_input(struct ft_worker *w, struct rte_mbuf *m, uint16_t iface)
 	}
 	ft_mbuf_trim(m, m->pkt_len - ulen);
 	/* The verify helper walks from the L4 header: data offset is there (l4 off 0). */
-	if (unlikely(!csum_ok(w, iface, m, ih, uh))) {
+	if (uh->dgram_cksum != 0 && /* 0: no checksum (RFC 768) */
+	    unlikely(!ft_l4_rx_cksum_ok(w->ifaces[iface].rx_l4_csum, m, ih))) {
 		ft_drop(w, m, FT_DROP_UDP_CSUM);
 		return;
 	}

@@ -19,22 +19,6 @@
 #include "tcp/tcp.h"
 
 static bool
-csum_ok(const struct ft_worker *w, uint16_t iface, struct rte_mbuf *m,
-	const struct rte_ipv4_hdr *ih)
-{
-	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
-
-	/* NONE: the packet holds a partial checksum (a virtio peer offloaded it) but the
-	 * device vouches for the data: as good as GOOD. */
-	if (w->ifaces[iface].rx_l4_csum &&
-	    (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD || f == RTE_MBUF_F_RX_L4_CKSUM_NONE))
-		return true;
-	if (w->ifaces[iface].rx_l4_csum && f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
-		return false;
-	return ft_ip4_l4_cksum_ok(m, ih, 0);
-}
-
-static bool
 flags_valid(uint8_t f)
 {
 	if ((f & (FT_TH_SYN | FT_TH_FIN)) == (FT_TH_SYN | FT_TH_FIN))
@@ -58,7 +42,7 @@ parse(struct ft_worker *w, struct rte_mbuf *m, uint16_t iface, struct ft_tcp_seg
 	hlen = (uint16_t)((th->data_off >> 4) * 4);
 	if (unlikely(hlen < sizeof(*th) || hlen > m->data_len))
 		return FT_DROP_TCP_DOFF;
-	if (unlikely(!csum_ok(w, iface, m, ih)))
+	if (unlikely(!ft_l4_rx_cksum_ok(w->ifaces[iface].rx_l4_csum, m, ih)))
 		return FT_DROP_TCP_CSUM;
 	s->flags = th->tcp_flags & 0x3f;
 	if (unlikely(!flags_valid(s->flags)))
