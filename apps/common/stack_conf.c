@@ -468,3 +468,21 @@ app_stack_conf_read(struct app_conf *c, const config_setting_t *grp,
 		rc = read_ports(c, grp, out);
 	return rc;
 }
+
+int
+app_conf_load_stack(struct app_conf *c, const char *path, const char *const *top_keys,
+		    struct ft_stack_conf *stack, char *err, size_t errlen)
+{
+	const config_setting_t *root, *grp = NULL;
+	int rc = app_conf_load(c, path, err, errlen);
+
+	if (rc < 0)
+		return rc;
+	root = app_conf_root(c);
+	rc = app_conf_check_keys(c, root, top_keys);
+	if (rc == 0)
+		rc = app_conf_require(c, root, "stack");
+	if (rc == 0)
+		rc = app_conf_get_group(c, root, "stack", &grp);
+	return rc == 0 ? app_stack_conf_read(c, grp, stack) : rc;
+}

@@ -20,4 +20,13 @@
 int app_stack_conf_read(struct app_conf *c, const config_setting_t *grp,
 			struct ft_stack_conf *out);
 
+/*
+ * What every app's loader does first: load @p path into @p c, accept only @p top_keys at the
+ * top level, require the `stack` group and read it into @p stack. The file stays loaded for
+ * the app's own sections; the caller calls app_conf_fini(@p c) whatever this returns.
+ * @return 0 or a negative errno with the message in @p err.
+ */
+int app_conf_load_stack(struct app_conf *c, const char *path, const char *const *top_keys,
+			struct ft_stack_conf *stack, char *err, size_t errlen);
+
 #endif /* FT_APPS_COMMON_STACK_CONF_H */

@@ -29,26 +29,14 @@ read_httpd(struct app_conf *c, const config_setting_t *root, struct httpd_config
 int
 httpd_config_load(const char *path, struct httpd_config *out, char *err, size_t errlen)
 {
-	const config_setting_t *root, *stack = NULL;
 	struct app_conf c;
 	int rc;
 
 	out->port = 80;
 	out->max_conns = 16384;
-	rc = app_conf_load(&c, path, err, errlen);
-	if (rc < 0)
-		goto out_fini;
-	root = app_conf_root(&c);
-	rc = app_conf_check_keys(&c, root, top_keys);
+	rc = app_conf_load_stack(&c, path, top_keys, &out->stack, err, errlen);
 	if (rc == 0)
-		rc = app_conf_require(&c, root, "stack");
-	if (rc == 0)
-		rc = app_conf_get_group(&c, root, "stack", &stack);
-	if (rc == 0)
-		rc = app_stack_conf_read(&c, stack, &out->stack);
-	if (rc == 0)
-		rc = read_httpd(&c, root, out);
-out_fini:
+		rc = read_httpd(&c, app_conf_root(&c), out);
 	app_conf_fini(&c);
 	return rc;
 }

@@ -265,27 +265,15 @@ read_proxy(struct app_conf *c, const config_setting_t *root, struct proxy_config
 int
 proxy_config_load(const char *path, struct proxy_config *out, char *err, size_t errlen)
 {
-	const config_setting_t *root, *stack = NULL;
 	struct app_conf c;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->max_conns = 16384;
 	out->drain_timeout_ms = 10000;
-	rc = app_conf_load(&c, path, err, errlen);
-	if (rc < 0)
-		goto out_fini;
-	root = app_conf_root(&c);
-	rc = app_conf_check_keys(&c, root, top_keys);
+	rc = app_conf_load_stack(&c, path, top_keys, &out->stack, err, errlen);
 	if (rc == 0)
-		rc = app_conf_require(&c, root, "stack");
-	if (rc == 0)
-		rc = app_conf_get_group(&c, root, "stack", &stack);
-	if (rc == 0)
-		rc = app_stack_conf_read(&c, stack, &out->stack);
-	if (rc == 0)
-		rc = read_proxy(&c, root, out);
-out_fini:
+		rc = read_proxy(&c, app_conf_root(&c), out);
 	app_conf_fini(&c);
 	return rc;
 }
