@@ -4,7 +4,8 @@
  * reads from), a bounded out-of-order queue, the advertised window, SACK blocks and the ACK
  * policy.
  * - Out-of-order segments (RFC 9293 §3.10.7.4 "seventh"; RFC 5681 §4.2: ACK at once) are kept
- *   sorted by sequence in a small array allocated from the worker's pool on first use; overlaps
+ *   sorted by sequence in a small array taken from the worker's pool on first use (a full pool
+ *   drops the segment as tcp_ooo_full: the sender repairs it); overlaps
  *   are trimmed so entries never overlap; when full, the new segment is dropped (counted).
  * - SACK blocks (RFC 2018 §4): the block holding the most recent segment first, then the rest;
  *   a D-SACK block (RFC 2883) goes before them in the next ACK.
@@ -15,9 +16,12 @@
  * - Delayed ACK (RFC 9293 §3.8.6.3, RFC 5681 §4.2): every second full segment, else after
  *   the delayed-ACK timer; at once when out-of-order data arrives or a hole is filled.
  */
+#include <stdio.h>
 #include <string.h>
 
-#include <rte_malloc.h>
+#include <rte_random.h>
+
+#include <rte_mempool.h>
 
 #include "core/clock.h"
 #include "core/mbuf.h"
@@ -26,6 +30,7 @@
 #include "tcp/tcp.h"
 
 #define OOO_MAX 32
+#define OOO_POOL_MAX 4096 /* connections with out-of-order data at once, per worker */
 
 struct ft_tcp_ooo {
 	uint32_t last_seq; /* start of the most recently received segment (SACK order) */
@@ -36,6 +41,17 @@ struct ft_tcp_ooo {
 	} e[OOO_MAX];
 };
 
+struct rte_mempool *
+ft_tcp_ooo_pool_create(unsigned int worker, uint32_t max_conns, int socket)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+	uint32_t n = RTE_MIN(max_conns, (uint32_t)OOO_POOL_MAX);
+
+	snprintf(name, sizeof(name), "ft_ooo%u_%u", worker, (unsigned int)rte_rand());
+	return rte_mempool_create(name, RTE_MAX(n, 64u), sizeof(struct ft_tcp_ooo), 32, 0, NULL,
+				  NULL, NULL, NULL, socket, 0);
+}
+
 void
 ft_tcp_ooo_free(struct ft_worker *w, struct ft_tcb *t)
 {
@@ -43,7 +59,7 @@ ft_tcp_ooo_free(struct ft_worker *w, struct ft_tcb *t)
 		return;
 	for (uint16_t i = 0; i < t->ooo->n; i++)
 		rte_pktmbuf_free(t->ooo->e[i].m);
-	rte_free(t->ooo); /* TODO(tcp): a per-worker pool of ooo blocks (#3) */
+	rte_mempool_put(w->tcp->ooo_pool, t->ooo);
 	t->ooo = NULL;
 	t->ooo_n = 0;
 }
@@ -151,11 +167,13 @@ ooo_insert(struct ft_worker *w, struct ft_tcb *t, uint32_t seq, struct rte_mbuf 
 	uint16_t i = 0;
 
 	if (o == NULL) {
-		o = t->ooo = rte_zmalloc("ft_tcp_ooo", sizeof(*o), 0);
-		if (o == NULL) {
-			ft_drop(w, m, FT_DROP_NO_MBUF);
+		/* From the worker's pool sized at setup: no allocation on the data path. */
+		if (rte_mempool_get(w->tcp->ooo_pool, (void **)&o) < 0) {
+			ft_drop(w, m, FT_DROP_TCP_OOO_FULL);
 			return;
 		}
+		o->n = 0;
+		t->ooo = o;
 	}
 	while (i < o->n && ft_seq_lt(o->e[i].seq, seq))
 		i++;

@@ -51,9 +51,10 @@ ft_tcp_worker_init(struct ft_worker *w, const struct ft_tcp_shared *sh)
 	snprintf(name, sizeof(name), "ft_tcp%u_%p", w->idx, (void *)w);
 	hp.name = name;
 	tw->conns = rte_hash_create(&hp);
+	tw->ooo_pool = ft_tcp_ooo_pool_create(w->idx, sh->max_conns, (int)rte_socket_id());
 	tw->tcbs = rte_zmalloc("ft_tcbs", sizeof(struct ft_tcb) * sh->max_conns,
 			       RTE_CACHE_LINE_SIZE);
-	if (tw->conns == NULL || tw->tcbs == NULL)
+	if (tw->conns == NULL || tw->tcbs == NULL || tw->ooo_pool == NULL)
 		return -ENOMEM;
 	if (ft_sock_table_init(tw, sh->max_conns + 256) < 0)
 		return -ENOMEM;
@@ -80,6 +81,7 @@ ft_tcp_worker_fini(struct ft_worker *w)
 				ft_tcb_destroy(w, &tw->tcbs[i]);
 	ft_sock_table_fini(tw);
 	rte_hash_free(tw->conns);
+	rte_mempool_free(tw->ooo_pool);
 	rte_free(tw->tcbs);
 	rte_free(tw);
 	w->tcp = NULL;

@@ -150,6 +150,7 @@ struct ft_tcp_worker {
 	uint32_t syn_rcvd;            /* connections in SYN-RCVD (bounded by syn_backlog) */
 	struct ft_token_bucket challenge_tb; /* RFC 5961 §7 challenge ACK limit */
 	struct rte_hash *conns;       /* 4-tuple -> tcb */
+	struct rte_mempool *ooo_pool; /* out-of-order blocks (reass.c) */
 	struct ft_tcb *tcbs;          /* max_conns blocks, allocated at setup */
 	struct ft_tcb *free;
 	uint32_t max_conns, n_conns;
@@ -222,6 +223,7 @@ void ft_tcp_rtt_sample_ts(struct ft_worker *w, struct ft_tcb *t, uint32_t tsecr)
 /* reass.c: receive queue and out-of-order segments. Consume @p m. */
 void ft_tcp_rcv_data(struct ft_worker *w, struct ft_tcb *t, uint32_t seq, struct rte_mbuf *m);
 void ft_tcp_ooo_free(struct ft_worker *w, struct ft_tcb *t);
+struct rte_mempool *ft_tcp_ooo_pool_create(unsigned int worker, uint32_t max_conns, int socket);
 uint32_t ft_tcp_rcv_window(const struct ft_tcb *t);
 uint8_t ft_tcp_sack_blocks(const struct ft_tcb *t, struct ft_tcp_sack_block *b, uint8_t max);
 
