@@ -37,8 +37,18 @@ union imb_key {
 	uint8_t raw[FT_AEAD_KEY_MAX];  /* ChaCha20-Poly1305 */
 };
 
+/* The manager's GCM entry points for one key size and direction, looked up once per context
+ * (STYLE §11: no per-packet branch on the algorithm). */
+struct gcm_fns {
+	aes_gcm_enc_dec_t oneshot;
+	aes_gcm_init_t init;
+	aes_gcm_enc_dec_update_t update;
+	aes_gcm_enc_dec_finalize_t final;
+};
+
 struct imb_ctx {
 	IMB_MGR *mgr;
+	struct gcm_fns gcm[FT_AEAD_AES_256_GCM + 1][2];    /* [key size][enc] */
 	uint8_t tags[FT_AEAD_BURST_MAX][FT_AEAD_TAG_LEN];  /* job API open: computed tags */
 };
 
@@ -153,7 +163,19 @@ ctx_init(struct ft_aead_ctx *ctx)
 	struct imb_ctx *ic = ctx_of(ctx);
 
 	ic->mgr = mgr_create();
-	return ic->mgr != NULL ? 0 : -ENOMEM;
+	if (ic->mgr == NULL)
+		return -ENOMEM;
+#define GCM_FNS(bits, dir) (struct gcm_fns){ ic->mgr->gcm##bits##_##dir, \
+		ic->mgr->gcm##bits##_init, ic->mgr->gcm##bits##_##dir##_update, \
+		ic->mgr->gcm##bits##_##dir##_finalize }
+	ic->gcm[FT_AEAD_AES_128_GCM][0] = GCM_FNS(128, dec);
+	ic->gcm[FT_AEAD_AES_128_GCM][1] = GCM_FNS(128, enc);
+	ic->gcm[FT_AEAD_AES_192_GCM][0] = GCM_FNS(192, dec);
+	ic->gcm[FT_AEAD_AES_192_GCM][1] = GCM_FNS(192, enc);
+	ic->gcm[FT_AEAD_AES_256_GCM][0] = GCM_FNS(256, dec);
+	ic->gcm[FT_AEAD_AES_256_GCM][1] = GCM_FNS(256, enc);
+#undef GCM_FNS
+	return 0;
 }
 
 static void
@@ -167,150 +189,72 @@ ctx_fini(struct ft_aead_ctx *ctx)
 
 /* One call for a contiguous GCM op: encrypt or decrypt in place, tag into @p tag. */
 static inline void
-gcm_oneshot(IMB_MGR *mgr, const struct ft_aead_op *op, bool enc, uint8_t *tag)
+gcm_oneshot(const struct imb_ctx *ic, const struct ft_aead_op *op, bool enc, uint8_t *tag)
 {
 	const struct ft_aead_key *k = op->key;
-	const struct gcm_key_data *kd = &key_of(k)->gcm;
-	const uint8_t *aad = ft_aead_op_ptr(op, op->aad_off);
 	uint8_t *p = ft_aead_op_ptr(op, op->data_off);
 	struct gcm_context_data gctx;
 
-#define GCM_ONESHOT(bits, dir) IMB_AES##bits##_GCM_##dir(mgr, kd, &gctx, p, p, op->data_len, \
-		op->iv, aad, k->aad_len, tag, FT_AEAD_TAG_LEN)
-	switch (k->alg) {
-	case FT_AEAD_AES_128_GCM:
-		if (enc)
-			GCM_ONESHOT(128, ENC);
-		else
-			GCM_ONESHOT(128, DEC);
-		break;
-	case FT_AEAD_AES_192_GCM:
-		if (enc)
-			GCM_ONESHOT(192, ENC);
-		else
-			GCM_ONESHOT(192, DEC);
-		break;
-	default:
-		if (enc)
-			GCM_ONESHOT(256, ENC);
-		else
-			GCM_ONESHOT(256, DEC);
-		break;
-	}
-#undef GCM_ONESHOT
+	ic->gcm[k->alg][enc].oneshot(&key_of(k)->gcm, &gctx, p, p, op->data_len, op->iv,
+				     ft_aead_op_ptr(op, op->aad_off), k->aad_len, tag,
+				     FT_AEAD_TAG_LEN);
+}
+
+static inline bool
+is_chacha(const struct ft_aead_key *k)
+{
+	return k->alg == FT_AEAD_CHACHA20_POLY1305;
 }
 
 static inline void
-stream_init(IMB_MGR *mgr, const struct ft_aead_op *op, union imb_stream *st)
+stream_init(const struct imb_ctx *ic, const struct ft_aead_op *op, union imb_stream *st)
 {
 	const struct ft_aead_key *k = op->key;
-	const union imb_key *ik = key_of(k);
 	const uint8_t *aad = ft_aead_op_ptr(op, op->aad_off);
 
-	switch (k->alg) {
-	case FT_AEAD_AES_128_GCM:
-		IMB_AES128_GCM_INIT(mgr, &ik->gcm, &st->gcm, op->iv, aad, k->aad_len);
-		break;
-	case FT_AEAD_AES_192_GCM:
-		IMB_AES192_GCM_INIT(mgr, &ik->gcm, &st->gcm, op->iv, aad, k->aad_len);
-		break;
-	case FT_AEAD_AES_256_GCM:
-		IMB_AES256_GCM_INIT(mgr, &ik->gcm, &st->gcm, op->iv, aad, k->aad_len);
-		break;
-	default:
-		IMB_CHACHA20_POLY1305_INIT(mgr, ik->raw, &st->chacha, op->iv, aad, k->aad_len);
-		break;
-	}
+	if (is_chacha(k))
+		IMB_CHACHA20_POLY1305_INIT(ic->mgr, key_of(k)->raw, &st->chacha, op->iv, aad,
+					   k->aad_len);
+	else
+		ic->gcm[k->alg][0].init(&key_of(k)->gcm, &st->gcm, op->iv, aad, k->aad_len);
 }
 
 static inline void
-stream_update(IMB_MGR *mgr, const struct ft_aead_key *k, union imb_stream *st, bool enc,
-	      uint8_t *p, uint32_t len)
+stream_update(const struct imb_ctx *ic, const struct ft_aead_key *k, union imb_stream *st,
+	      bool enc, uint8_t *p, uint32_t len)
 {
-	const union imb_key *ik = key_of(k);
-
-#define GCM_UPDATE(bits, dir) \
-	IMB_AES##bits##_GCM_##dir##_UPDATE(mgr, &ik->gcm, &st->gcm, p, p, len)
-#define CHACHA_UPDATE(dir) \
-	IMB_CHACHA20_POLY1305_##dir##_UPDATE(mgr, ik->raw, &st->chacha, p, p, len)
-	switch (k->alg) {
-	case FT_AEAD_AES_128_GCM:
-		if (enc)
-			GCM_UPDATE(128, ENC);
-		else
-			GCM_UPDATE(128, DEC);
-		break;
-	case FT_AEAD_AES_192_GCM:
-		if (enc)
-			GCM_UPDATE(192, ENC);
-		else
-			GCM_UPDATE(192, DEC);
-		break;
-	case FT_AEAD_AES_256_GCM:
-		if (enc)
-			GCM_UPDATE(256, ENC);
-		else
-			GCM_UPDATE(256, DEC);
-		break;
-	default:
-		if (enc)
-			CHACHA_UPDATE(ENC);
-		else
-			CHACHA_UPDATE(DEC);
-		break;
-	}
-#undef GCM_UPDATE
-#undef CHACHA_UPDATE
+	if (!is_chacha(k))
+		ic->gcm[k->alg][enc].update(&key_of(k)->gcm, &st->gcm, p, p, len);
+	else if (enc)
+		IMB_CHACHA20_POLY1305_ENC_UPDATE(ic->mgr, key_of(k)->raw, &st->chacha, p, p, len);
+	else
+		IMB_CHACHA20_POLY1305_DEC_UPDATE(ic->mgr, key_of(k)->raw, &st->chacha, p, p, len);
 }
 
 static inline void
-stream_final(IMB_MGR *mgr, const struct ft_aead_key *k, union imb_stream *st, bool enc,
-	     uint8_t *tag)
+stream_final(const struct imb_ctx *ic, const struct ft_aead_key *k, union imb_stream *st,
+	     bool enc, uint8_t *tag)
 {
-	const struct gcm_key_data *kd = &key_of(k)->gcm;
-
-#define GCM_FINAL(bits, dir) IMB_AES##bits##_GCM_##dir##_FINALIZE(mgr, kd, &st->gcm, tag, \
-		FT_AEAD_TAG_LEN)
-	switch (k->alg) {
-	case FT_AEAD_AES_128_GCM:
-		if (enc)
-			GCM_FINAL(128, ENC);
-		else
-			GCM_FINAL(128, DEC);
-		break;
-	case FT_AEAD_AES_192_GCM:
-		if (enc)
-			GCM_FINAL(192, ENC);
-		else
-			GCM_FINAL(192, DEC);
-		break;
-	case FT_AEAD_AES_256_GCM:
-		if (enc)
-			GCM_FINAL(256, ENC);
-		else
-			GCM_FINAL(256, DEC);
-		break;
-	default:
-		IMB_CHACHA20_POLY1305_ENC_FINALIZE(mgr, &st->chacha, tag, FT_AEAD_TAG_LEN);
-		break;
-	}
-#undef GCM_FINAL
+	if (is_chacha(k))
+		IMB_CHACHA20_POLY1305_ENC_FINALIZE(ic->mgr, &st->chacha, tag, FT_AEAD_TAG_LEN);
+	else
+		ic->gcm[k->alg][enc].final(&key_of(k)->gcm, &st->gcm, tag, FT_AEAD_TAG_LEN);
 }
 
 /* Init, one update per segment, finalize: ChaCha20-Poly1305 and every mbuf chain. */
 static void
-stream_one(IMB_MGR *mgr, const struct ft_aead_op *op, bool enc, uint8_t *tag)
+stream_one(const struct imb_ctx *ic, const struct ft_aead_op *op, bool enc, uint8_t *tag)
 {
 	struct ft_aead_seg_iter it;
 	union imb_stream st;
 	uint32_t len;
 	uint8_t *p;
 
-	stream_init(mgr, op, &st);
+	stream_init(ic, op, &st);
 	ft_aead_seg_iter_init(&it, op);
 	while (ft_aead_seg_iter_next(&it, &p, &len))
-		stream_update(mgr, op->key, &st, enc, p, len);
-	stream_final(mgr, op->key, &st, enc, tag);
+		stream_update(ic, op->key, &st, enc, p, len);
+	stream_final(ic, op->key, &st, enc, tag);
 }
 
 /* Describe a contiguous op as an IPsec-MB job; the tag is written to @p tag. */
@@ -391,9 +335,9 @@ imb_burst(struct ft_aead_ctx *ctx, struct ft_aead_op *ops, uint16_t n, bool enc,
 
 		if (!contig || (gcm_direct && op->key->alg != FT_AEAD_CHACHA20_POLY1305)) {
 			if (contig)
-				gcm_oneshot(mgr, op, enc, tag);
+				gcm_oneshot(ic, op, enc, tag);
 			else
-				stream_one(mgr, op, enc, tag);
+				stream_one(ic, op, enc, tag);
 			op->status = direct_status(op, enc, tag);
 			continue;
 		}
