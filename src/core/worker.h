@@ -47,7 +47,8 @@ struct ft_worker {
 	unsigned int idx;
 	unsigned int lcore_id;
 	uint64_t next_tick;              /* next housekeeping (ARP aging, reassembly expiry) */
-	uint32_t idle_loops;
+	uint64_t last_busy;              /* TSC of the last iteration that received packets */
+	uint32_t idle_loops;             /* sleeps since then (their length grows) */
 };
 
 /* Count @p m under @p r and free it. Consumes @p m. Owning worker. */

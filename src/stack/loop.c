@@ -3,7 +3,7 @@
  * The worker loop (ARCHITECTURE.md "The worker"): rx burst per port -> classify and process
  * (eth.c) -> calls handed over by other threads (core/handoff.c) -> application poll hook -> periodic housekeeping (ARP timers, reassembly expiry)
  * -> flush TX buffers once -> RCU quiescent state -> idle back-off.
- * Back-off: after IDLE_SPIN empty iterations the loop pauses, after IDLE_SLEEP it sleeps,
+ * Back-off: IDLE_PAUSE_US after the last packet the loop pauses, after IDLE_SLEEP_US it sleeps,
  * doubling up to idle_sleep_us; any received packet resets it. Sleeping is the only syscall
  * and only happens when there is no traffic, so a 2-core machine is not starved by idle
  * workers.
@@ -22,8 +22,8 @@
 
 
 #define TICK_MS 10
-#define IDLE_SPIN 256
-#define IDLE_SLEEP 1024
+#define IDLE_PAUSE_US 20    /* busy-poll this long after the last packet, then pause */
+#define IDLE_SLEEP_US 1000  /* sleep only after this long without a packet */
 
 static uint16_t
 poll_ports(struct ft_worker *w, const struct ft_stack *s)
@@ -53,22 +53,27 @@ housekeeping(struct ft_worker *w)
 static void
 idle_backoff(struct ft_worker *w, const struct ft_stack *s, uint16_t received)
 {
+	uint64_t idle;
 	uint32_t us;
 
 	if (received != 0 || !s->conf.idle_backoff) {
+		w->last_busy = w->now;
 		w->idle_loops = 0;
 		return;
 	}
-	w->idle_loops++;
-	if (w->idle_loops < IDLE_SPIN)
+	/* By time, not loop count: a slow flow (a paced sender, a packet every few hundred
+	 * microseconds) must not find the worker asleep and get its ACKs late. */
+	idle = w->now - w->last_busy;
+	if (idle < ft_clock_us_to_tsc(IDLE_PAUSE_US))
 		return;
-	if (w->idle_loops < IDLE_SLEEP) {
+	if (idle < ft_clock_us_to_tsc(IDLE_SLEEP_US)) {
 		rte_pause();
 		return;
 	}
 	/* Sleep 1, 2, 4 ... us up to the configured ceiling. Offline in RCU meanwhile: a
 	 * sleeping worker holds no table pointers and must not delay reclamation. */
-	us = 1u << RTE_MIN((w->idle_loops - IDLE_SLEEP) / 64, 16u);
+	w->idle_loops++;
+	us = 1u << RTE_MIN(w->idle_loops / 64, 16u);
 	rte_rcu_qsbr_thread_offline(w->qsbr, w->idx);
 	rte_delay_us_sleep(RTE_MIN(us, s->conf.idle_sleep_us));
 	rte_rcu_qsbr_thread_online(w->qsbr, w->idx);
