@@ -10,6 +10,7 @@ PACKAGES=(
 	python3 python3-pyelftools python3-scapy
 	iproute2 nftables iputils-ping netcat-openbsd procps
 	curl wrk haproxy make util-linux
+	openvpn openssl python3-cryptography gnuplot-nox
 )
 HUGEPAGES_WANTED=${HUGEPAGES_WANTED:-512}   # 2 MiB pages: 1 GiB
 

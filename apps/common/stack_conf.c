@@ -8,6 +8,7 @@
  * 0/8, loopback, broadcast or multicast interface addresses) and RFC 3021 (/31 and /32
  * subnets have no network or broadcast address).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -61,7 +62,8 @@ static const struct app_conf_uint icmp_uints[] = {
 
 static const char *const tcp_keys[] = {
 	"max_conns", "sndbuf", "rcvbuf", "rcvbuf_max", "syn_backlog", "time_wait_ms", "delack_ms",
-	"min_rto_ms", NULL
+	"min_rto_ms", "event_log", "event_log_conns", "cc", "max_burst", "rack_rapid_recovery",
+	"sendmap_entries", "ack_batching", NULL
 };
 
 static const struct app_conf_uint tcp_uints[] = {
@@ -73,7 +75,35 @@ static const struct app_conf_uint tcp_uints[] = {
 	{ "time_wait_ms", 0, 240000, false, SC(tcp_time_wait_ms) },
 	{ "delack_ms", 1, 500, false, SC(tcp_delack_ms) }, /* RFC 9293 §3.8.6.3: < 0.5 s */
 	{ "min_rto_ms", 1, 60000, false, SC(tcp_min_rto_ms) },
+	/* records per logged connection, 0 = off; the stack takes 16..1048576 (tcp/evlog.h) */
+	{ "event_log", 0, 1048576, false, SC(tcp_event_log) },
+	{ "event_log_conns", 1, 65536, false, SC(tcp_event_log_conns) },
+	{ "max_burst", 1, 1024, false, SC(tcp_max_burst) },
+	{ "sendmap_entries", 0, 1u << 26, false, SC(tcp_sendmap_entries) }, /* 0 = auto */
 };
+
+static const char *const cc_names[] = { "cubic", "newreno", NULL };
+
+/* The non-integer keys of the tcp group: cc (a choice), rack_rapid_recovery, ack_batching. */
+static int
+read_tcp_extras(struct app_conf *c, const config_setting_t *grp, struct ft_stack_conf *out)
+{
+	const config_setting_t *tcp = config_setting_get_member(grp, "tcp");
+	unsigned int cc;
+	int rc;
+
+	if (tcp == NULL)
+		return 0;
+	rc = app_conf_get_bool(c, tcp, "rack_rapid_recovery", &out->tcp_rrr);
+	if (rc == 0)
+		rc = app_conf_get_bool(c, tcp, "ack_batching", &out->tcp_ack_batching);
+	if (rc < 0 || config_setting_get_member(tcp, "cc") == NULL)
+		return rc;
+	rc = app_conf_get_choice(c, tcp, "cc", cc_names, &cc);
+	if (rc == 0)
+		snprintf(out->tcp_cc, sizeof(out->tcp_cc), "%s", cc_names[cc]);
+	return rc;
+}
 
 /* Sub-groups of `stack` that hold only integers. */
 static const struct section {
@@ -92,7 +122,8 @@ static const struct section {
 #define TYPE_KEYS "iface", "pci", "socket", "role", "path", "pair", "side"
 
 static const char *const port_keys[] = {
-	"name", "type", "address", "gateway", "mac", "mtu", "rx_desc", "tx_desc", TYPE_KEYS, NULL
+	"name", "type", "address", "gateway", "mac", "mtu", "rx_desc", "tx_desc", "impair",
+	TYPE_KEYS, NULL
 };
 
 static const char *const type_keys[] = { TYPE_KEYS, NULL };
@@ -145,6 +176,33 @@ static const struct port_type {
 };
 
 static const char *const memif_roles[] = { "client", "server", NULL };
+
+/* The `impair` group of a ring port (struct ft_impair_conf): percentages and integers. */
+static const char *const impair_keys[] = {
+	"loss", "burst_p", "burst_r", "burst_h", "reorder", "reorder_gap", "reorder_max_us",
+	"dup", "delay_us", "jitter_us", "rate_kbps", "rate_queue", "queue_len", "seed", NULL
+};
+
+#define IC(m) offsetof(struct ft_impair_conf, m)
+
+static const struct {
+	const char *key;
+	size_t offset; /* of a uint32_t in parts per million */
+} impair_pcts[] = {
+	{ "loss", IC(loss_ppm) }, { "burst_p", IC(burst_p_ppm) }, { "burst_r", IC(burst_r_ppm) },
+	{ "burst_h", IC(burst_h_ppm) }, { "reorder", IC(reorder_ppm) }, { "dup", IC(dup_ppm) },
+};
+
+#define ICF(m) APP_CONF_FIELD(struct ft_impair_conf, m)
+
+static const struct app_conf_uint impair_uints[] = {
+	{ "reorder_gap", 1, 1000, false, ICF(reorder_gap) },
+	{ "reorder_max_us", 1, 10000000, false, ICF(reorder_max_us) },
+	{ "delay_us", 0, 10000000, false, ICF(delay_us) },
+	{ "jitter_us", 0, 10000000, false, ICF(jitter_us) },
+	{ "rate_queue", 1, 1048576, false, ICF(rate_queue) },
+	{ "queue_len", 1, 4194304, false, ICF(queue_len) },
+};
 
 /* The string value of @p p's member @p key, which the caller has already type-checked. */
 static const char *
@@ -207,6 +265,16 @@ is_pci_addr(const char *s)
 		return false;
 	return hex_field(&s, 2, 0xff) && *s++ == ':' && hex_field(&s, 2, 0x1f) &&
 	       *s++ == '.' && hex_field(&s, 1, 7) && *s == '\0';
+}
+
+/* tcp.event_log is 0 (off) or at least 16 records (FT_EVLOG_MIN_RECS): a range cannot say so. */
+static int
+check_event_log(struct app_conf *c, const config_setting_t *grp, const struct ft_stack_conf *sc)
+{
+	if (sc->tcp_event_log == 0 || sc->tcp_event_log >= 16)
+		return 0;
+	return app_conf_error(c, config_setting_get_member(grp, "tcp"), "event_log",
+			      "%u records is too few (0 = off, or 16..1048576)", sc->tcp_event_log);
 }
 
 static int
@@ -372,6 +440,85 @@ read_mac(struct app_conf *c, const config_setting_t *p, struct ft_port_conf *out
 	return 0;
 }
 
+/* A percentage 0..100 (integer or decimal, e.g. 0.25) -> parts per million. */
+static int
+read_pct(struct app_conf *c, const config_setting_t *grp, const char *key, uint32_t *ppm)
+{
+	const config_setting_t *s = config_setting_get_member(grp, key);
+	double v;
+	int type = s != NULL ? config_setting_type(s) : CONFIG_TYPE_NONE;
+
+	if (s == NULL)
+		return 0;
+	if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64)
+		v = (double)config_setting_get_int64(s);
+	else if (type == CONFIG_TYPE_FLOAT)
+		v = config_setting_get_float(s);
+	else
+		return app_conf_error(c, grp, key, "expected a percentage (a number 0..100)");
+	if (!(v >= 0 && v <= 100))
+		return app_conf_error(c, grp, key, "%g out of range (0..100 percent)", v);
+	*ppm = (uint32_t)(v * 10000 + 0.5);
+	return 0;
+}
+
+/* Seed and rate: 32-bit in the file, wider in the struct. */
+static int
+read_impair_wide(struct app_conf *c, const config_setting_t *g, struct ft_impair_conf *ic)
+{
+	static const struct app_conf_uint seed = { "seed", 0, UINT32_MAX, false, 0, 0 };
+	static const struct app_conf_uint rate = { "rate_kbps", 1, UINT32_MAX, false, 0, 0 };
+	uint32_t v;
+	int rc;
+
+	if (app_conf_has(g, "seed")) {
+		rc = app_conf_get_uint(c, g, &seed, &v);
+		if (rc < 0)
+			return rc;
+		ic->seed = v;
+	}
+	if (app_conf_has(g, "rate_kbps")) {
+		rc = app_conf_get_uint(c, g, &rate, &v);
+		if (rc < 0)
+			return rc;
+		ic->rate_bps = (uint64_t)v * 1000;
+	}
+	return 0;
+}
+
+/* Ring ports only: `impair = { loss = 1.0; delay_us = 20000; ... }`. */
+static int
+read_impair(struct app_conf *c, const config_setting_t *p, struct ft_port_conf *out)
+{
+	struct ft_impair_conf *ic = &out->impair;
+	const config_setting_t *g = NULL;
+	int rc;
+
+	if (!app_conf_has(p, "impair"))
+		return 0;
+	if (out->type != FT_PORT_RING)
+		return app_conf_error(c, p, "impair", "not valid for type %s",
+				      type_names[out->type]);
+	rc = app_conf_get_group(c, p, "impair", &g);
+	if (rc == 0)
+		rc = app_conf_check_keys(c, g, impair_keys);
+	for (size_t i = 0; rc == 0 && i < RTE_DIM(impair_pcts); i++)
+		rc = read_pct(c, g, impair_pcts[i].key,
+			      (uint32_t *)((uint8_t *)ic + impair_pcts[i].offset));
+	if (rc == 0)
+		rc = app_conf_get_uints(c, g, impair_uints, RTE_DIM(impair_uints), ic);
+	if (rc == 0)
+		rc = read_impair_wide(c, g, ic);
+	if (rc < 0)
+		return rc;
+	if (ic->burst_p_ppm == 0 && (app_conf_has(g, "burst_r") || app_conf_has(g, "burst_h")))
+		return app_conf_error(c, g, app_conf_has(g, "burst_r") ? "burst_r" : "burst_h",
+				      "burst loss needs burst_p (P(good -> bad)) above 0");
+	if (ic->burst_p_ppm != 0 && !app_conf_has(g, "burst_h"))
+		ic->burst_h_ppm = 1000000; /* every packet lost in the bad state */
+	return 0;
+}
+
 static int
 read_port(struct app_conf *c, const config_setting_t *p, struct ft_port_conf *out)
 {
@@ -395,6 +542,8 @@ read_port(struct app_conf *c, const config_setting_t *p, struct ft_port_conf *ou
 		rc = read_mac(c, p, out);
 	if (rc == 0)
 		rc = app_conf_get_uints(c, p, port_uints, RTE_DIM(port_uints), out);
+	if (rc == 0)
+		rc = read_impair(c, p, out);
 	return rc;
 }
 
@@ -464,6 +613,10 @@ app_stack_conf_read(struct app_conf *c, const config_setting_t *grp,
 		rc = app_conf_get_bool(c, grp, "gratuitous_arp", &out->gratuitous_arp);
 	for (size_t i = 0; rc == 0 && i < RTE_DIM(sections); i++)
 		rc = read_section(c, grp, &sections[i], out);
+	if (rc == 0)
+		rc = read_tcp_extras(c, grp, out);
+	if (rc == 0)
+		rc = check_event_log(c, grp, out);
 	if (rc == 0)
 		rc = read_ports(c, grp, out);
 	return rc;

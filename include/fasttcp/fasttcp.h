@@ -18,5 +18,6 @@
 #include <fasttcp/ft_tcp.h>
 #include <fasttcp/ft_socket.h>
 #include <fasttcp/ft_icmp.h>
+#include <fasttcp/ft_ip4.h>
 
 #endif /* FT_FASTTCP_H */

@@ -37,6 +37,50 @@ enum ft_port_type {
 	FT_PORT_RING,        /**< in-process pair; dev = pair name, ring_side 0 or 1 */
 };
 
+/**
+ * Impairment of what a ring port transmits (tests and benchmarks: a lossy, slow or reordering
+ * wire between two in-process stacks). All zero (the default) = off. Probabilities are parts
+ * per million of packets (10000 = 1 %). Deterministic: the same seed and the same packet
+ * sequence give the same decisions; each impairment draws from its own random stream, so
+ * enabling one does not change another's pattern. Order per packet: random loss, burst loss,
+ * duplication, rate limit, delay + jitter; reordering acts on what leaves the delay line.
+ */
+struct ft_impair_conf {
+	uint32_t loss_ppm;        /**< independent random loss */
+	uint32_t burst_p_ppm;     /**< Gilbert-Elliott: P(good -> bad) per packet; 0 = off */
+	uint32_t burst_r_ppm;     /**< Gilbert-Elliott: P(bad -> good) per packet */
+	uint32_t burst_h_ppm;     /**< Gilbert-Elliott: loss probability in the bad state */
+	uint32_t reorder_ppm;     /**< packets held back and sent after later ones */
+	uint16_t reorder_gap;     /**< a held packet leaves after this many later ones (0 = 3) */
+	uint32_t reorder_max_us;  /**< ... or after this long at most (0 = 1000) */
+	uint32_t dup_ppm;         /**< packets sent twice (the copy is a separate mbuf) */
+	uint32_t delay_us;        /**< fixed one-way delay */
+	uint32_t jitter_us;       /**< uniform +- jitter on the delay; never reorders */
+	uint64_t rate_bps;        /**< link rate in bit/s (frame bytes); 0 = unlimited */
+	uint32_t rate_queue;      /**< packets waiting for the link before drops (0 = 1000) */
+	uint32_t queue_len;       /**< delay-line capacity in packets (0 = 16384); beyond: drop */
+	uint64_t seed;            /**< random seed (mixed with the side and queue) */
+};
+
+/** Impairment counters of one port (all queues). */
+struct ft_impair_stats {
+	uint64_t in_pkts;       /**< packets the stack transmitted */
+	uint64_t out_pkts;      /**< packets put on the wire (duplicates included) */
+	uint64_t impaired_lost; /**< dropped by random loss */
+	uint64_t burst_lost;    /**< dropped by burst (Gilbert-Elliott) loss */
+	uint64_t reordered;     /**< sent after at least one later packet */
+	uint64_t duplicated;    /**< extra copies sent */
+	uint64_t delayed;       /**< held in the delay line (delay, jitter or rate) */
+	uint64_t rate_dropped;  /**< dropped: rate-limit queue full */
+	uint64_t queue_full;    /**< dropped: delay line full */
+};
+
+/**
+ * Impairment counters of DPDK port @p port_id (ft_stack_port_id()). Any thread (a snapshot
+ * that may be a few packets old). @return 0, or -ENOENT (not a ring port with impairment).
+ */
+int ft_impair_stats_get(uint16_t port_id, struct ft_impair_stats *out);
+
 /** One port: device, queue sizes and its IPv4 interface. Plain data; fill, then create. */
 struct ft_port_conf {
 	char name[FT_PORT_NAME_LEN]; /**< logical name, used in logs and telemetry */
@@ -52,6 +96,7 @@ struct ft_port_conf {
 	uint32_t gateway;            /**< default gateway, host order; 0 = none */
 	uint8_t mac[6];              /**< MAC to use when mac_set; else the device's */
 	bool mac_set;
+	struct ft_impair_conf impair; /**< ring only: impairment of this side's transmissions */
 };
 
 /** Stack configuration. Fill with ft_stack_conf_init(), then override. */
@@ -82,6 +127,22 @@ struct ft_stack_conf {
 	uint32_t tcp_time_wait_ms; /**< TIME-WAIT duration (default 60000, as Linux) */
 	uint32_t tcp_delack_ms;    /**< delayed-ACK timeout (default 40) */
 	uint32_t tcp_min_rto_ms;   /**< lower bound of the RTO (default 200, as Linux) */
+	uint32_t tcp_event_log;    /**< TCP event log: records kept per logged connection
+				    *   (48 bytes each, newest kept); 0 = off (default).
+				    *   See ft_conn_evlog_dump() and /fasttcp/tcp_log */
+	char tcp_cc[16];           /**< congestion control: "cubic" (default, RFC 9438 with
+				    *   HyStart++) or "newreno" (RFC 5681/6582) */
+	uint32_t tcp_max_burst;    /**< segments sent per send opportunity; the rest is paced
+				    *   from the timer wheel (default 64) */
+	bool tcp_ack_batching;     /**< finish TCP input (callbacks, output, ACK) once per
+				    *   connection per rx burst (default true) */
+	bool tcp_rrr;              /**< RACK rapid recovery: one lost segment per ms beyond PRR
+				    *   credit (default true, as FreeBSD RACK) */
+	uint32_t tcp_sendmap_entries; /**< sendmap entries per worker (64 bytes each); 0 = auto:
+				       *   8 per connection + 65536, at most 2^24 */
+	uint32_t tcp_event_log_conns; /**< event log rings per worker: connections logged at
+				       *   once (default 64); rings of closed connections are
+				       *   reused least recently closed first */
 	uint64_t lcore_mask;       /**< EAL lcores (bit n = lcore n, n < 64) that run this
 				    *   stack's workers; 0 = every EAL lcore (default). Two stacks
 				    *   in one process (an in-process port pair) use disjoint
@@ -163,6 +224,17 @@ uint64_t ft_worker_now(const struct ft_worker *w);
 
 /** Port ids (DPDK) of the stack's ports, index by configured order. -ENOENT if out of range. */
 int ft_stack_port_id(const struct ft_stack *s, unsigned int idx);
+
+struct rte_rcu_qsbr;
+
+/**
+ * The RCU variable the stack's workers report a quiescent state on once per loop iteration
+ * (and are offline in while they sleep). An application whose worker callbacks read tables
+ * that another thread updates (a FIB, a peer table) frees retired entries after a grace
+ * period of this variable (rte_rcu_qsbr_dq_*, rte_rcu_qsbr_synchronize(); never from a
+ * worker). Any thread; valid until ft_stack_destroy().
+ */
+struct rte_rcu_qsbr *ft_stack_qsbr(const struct ft_stack *s);
 
 #ifdef __cplusplus
 }

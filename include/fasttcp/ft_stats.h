@@ -34,6 +34,7 @@ extern "C" {
 	X(IP_TTL, "ip_ttl", "IPv4 TTL is zero") \
 	X(IP_BAD_SRC, "ip_bad_src", "source is multicast, broadcast, loopback or ours") \
 	X(IP_NOT_US, "ip_not_us", "destination is not a local address (no forwarding)") \
+	X(IP_PULLUP, "ip_pullup", "reassembled datagram whose L4 header is not contiguous") \
 	X(IP_PROTO, "ip_proto", "IP protocol not handled (ICMP protocol unreachable sent)") \
 	X(FRAG_BAD, "frag_bad", "fragment with bad offset/length (beyond 65535, unaligned MF)") \
 	X(FRAG_OVERLAP, "frag_overlap", "overlapping fragment: whole datagram discarded") \
@@ -95,6 +96,7 @@ enum ft_drop_reason {
 	X(ip_frags_rx, "IPv4 fragments received") \
 	X(ip_reassembled, "IPv4 datagrams reassembled") \
 	X(ip_frags_tx, "IPv4 fragments sent") \
+	X(ip_fwd_rx, "IPv4 packets not for us handed to a forward hook (ft_ip4.h)") \
 	X(icmp_echo_rx, "ICMP echo requests answered") \
 	X(icmp_echo_reply_rx, "ICMP echo replies received") \
 	X(icmp_err_tx, "ICMP errors sent") \
@@ -115,7 +117,15 @@ enum ft_drop_reason {
 	X(tcp_rst_rx, "connections reset by the peer") \
 	X(tcp_rexmt_bytes, "bytes retransmitted") \
 	X(tcp_rto, "retransmission timeouts") \
-	X(tcp_fast_rexmt, "fast retransmits (3 duplicate ACKs)") \
+	X(tcp_fast_rexmt, "fast recoveries entered (RACK loss or 3 duplicate ACKs)") \
+	X(tcp_rexmt_segs, "segments retransmitted (any cause)") \
+	X(tcp_rack_lost, "sendmap ranges RACK declared lost (RFC 8985)") \
+	X(tcp_tlp, "tail loss probes sent (RFC 8985 7)") \
+	X(tcp_tlp_repaired, "tail losses repaired by a probe (congestion response taken)") \
+	X(tcp_dsack_rx, "D-SACK blocks received (RFC 2883)") \
+	X(tcp_rrr, "lost segments resent by RACK rapid recovery beyond PRR credit") \
+	X(tcp_batched, "segments whose end-of-input work joined an earlier one of the burst") \
+	X(tcp_sendmap_full, "sends deferred: the connection's sendmap was full") \
 	X(tcp_challenge_ack, "challenge ACKs sent (RFC 5961)") \
 	X(tcp_pmtu_updates, "send MSS lowered by ICMP frag-needed (RFC 1191)") \
 	X(tcp_syncookies_sent, "SYN-ACKs with a SYN cookie (listen queue full)") \

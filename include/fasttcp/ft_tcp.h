@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include <fasttcp/ft_stack.h>
@@ -147,6 +148,18 @@ void ft_conn_endpoints(const struct ft_conn *c, uint32_t *lip, uint16_t *lport, 
 
 /** The worker the connection belongs to. */
 struct ft_worker *ft_conn_worker(const struct ft_conn *c);
+
+/**
+ * Write the connection's TCP event log (stack conf tcp_event_log) to @p f as a binary dump:
+ * a 64-byte header (magic "FTEVLOG", version, TSC frequency, 4-tuple) and the ring's records,
+ * oldest first; the format is documented in src/tcp/evlog.h and decoded and plotted by
+ * scripts/tcp-evlog-plot.py. Useful in the closed callback (e.g. on FT_CLOSE_TIMEOUT) for a
+ * post-mortem. Owning worker; does file I/O and allocates a copy of the ring, so not for
+ * the data path.
+ * @return 0; -ENOENT (the connection is not logged: logging off or no ring was free),
+ *         -EINVAL, -ENOMEM, -EIO (write to @p f failed).
+ */
+int ft_conn_evlog_dump(const struct ft_conn *c, FILE *f);
 
 #ifdef __cplusplus
 }

@@ -49,3 +49,31 @@ ft_mbuf_trim(struct rte_mbuf *m, uint32_t len)
 		rte_pktmbuf_free(rest);
 	}
 }
+
+int
+ft_mbuf_pullup(struct rte_mbuf *m, uint32_t len)
+{
+	len = RTE_MIN(len, m->pkt_len);
+	if (m->data_len >= len)
+		return 0;
+	if (RTE_MBUF_CLONED(m) || rte_mbuf_refcnt_read(m) != 1 ||
+	    rte_pktmbuf_tailroom(m) < len - m->data_len)
+		return -ENOSPC;
+	while (m->data_len < len && m->next != NULL) {
+		struct rte_mbuf *n = m->next;
+		uint16_t k = (uint16_t)RTE_MIN((uint32_t)n->data_len, len - m->data_len);
+
+		memcpy(rte_pktmbuf_mtod_offset(m, uint8_t *, m->data_len),
+		       rte_pktmbuf_mtod(n, const uint8_t *), k);
+		m->data_len += k;
+		n->data_off += k; /* only offsets move: a shared segment is read, never written */
+		n->data_len -= k;
+		if (n->data_len == 0) {
+			m->next = n->next;
+			m->nb_segs--;
+			n->next = NULL;
+			rte_pktmbuf_free_seg(n);
+		}
+	}
+	return 0;
+}

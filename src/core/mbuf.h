@@ -28,4 +28,13 @@ void ft_mbuf_adj(struct rte_mbuf *m, uint32_t len);
 /* Remove @p len bytes from the end of the chain @p m, freeing emptied tail segments. */
 void ft_mbuf_trim(struct rte_mbuf *m, uint32_t len);
 
+/*
+ * Make the first @p len bytes (or the whole packet if shorter) contiguous in the first segment,
+ * copying from the following segments into its tailroom (BSD m_pullup). A reassembled datagram
+ * may hold only the IP header in its first segment. Following segments are only re-offset, so
+ * shared (indirect) ones are never written. 0, or -ENOSPC when the first segment is shared or
+ * has too little room (nothing changed).
+ */
+int ft_mbuf_pullup(struct rte_mbuf *m, uint32_t len);
+
 #endif /* FT_CORE_MBUF_H */

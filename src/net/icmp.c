@@ -136,10 +136,10 @@ ft_icmp_input(struct ft_worker *w, struct rte_mbuf *m, uint16_t iface)
 	}
 }
 
-/* RFC 1122 §3.2.2: situations in which an ICMP error must not be sent. */
-static bool
-error_allowed(const struct ft_worker *w, const struct rte_mbuf *orig,
-	      const struct rte_ipv4_hdr *ih)
+/* RFC 1122 §3.2.2: situations in which an ICMP error must not be sent (icmp.h). */
+bool
+ft_icmp_error_allowed(const struct ft_worker *w, const struct rte_mbuf *orig,
+		      const struct rte_ipv4_hdr *ih)
 {
 	uint32_t src = rte_be_to_cpu_32(ih->src_addr), dst = rte_be_to_cpu_32(ih->dst_addr);
 	uint16_t ihl = rte_ipv4_hdr_len(ih);
@@ -170,7 +170,7 @@ ft_icmp_send_error(struct ft_worker *w, const struct rte_mbuf *orig, uint8_t typ
 	const void *src;
 	uint8_t *body;
 
-	if (!error_allowed(w, orig, ih))
+	if (!ft_icmp_error_allowed(w, orig, ih))
 		return;
 	if (!ft_tb_take(&w->icmp_tb, w->now)) {
 		w->stats.drops[FT_DROP_ICMP_RATELIMIT]++;

@@ -3,11 +3,13 @@
 #ifndef FT_NET_ICMP_H
 #define FT_NET_ICMP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
 
 struct ft_worker;
+struct rte_ipv4_hdr;
 
 /* ICMP destination unreachable (type 3) and the codes we send (RFC 792). */
 #define FT_ICMP_DEST_UNREACH 3
@@ -25,5 +27,13 @@ void ft_icmp_input(struct ft_worker *w, struct rte_mbuf *m, uint16_t iface);
  */
 void ft_icmp_send_error(struct ft_worker *w, const struct rte_mbuf *orig, uint8_t type,
 			uint8_t code);
+
+/*
+ * May an ICMP error about @p orig (BORROWED, data at its IPv4 header @p ih) be sent at all
+ * (RFC 1122 §3.2.2; the rules listed above, without the rate limit)? Also used by
+ * ft_ip4_icmp_error() (ip4_fwd.c).
+ */
+bool ft_icmp_error_allowed(const struct ft_worker *w, const struct rte_mbuf *orig,
+			   const struct rte_ipv4_hdr *ih);
 
 #endif /* FT_NET_ICMP_H */

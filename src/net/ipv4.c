@@ -3,7 +3,8 @@
  * IPv4 input and output (RFC 791; host requirements RFC 1122 §3.2.1).
  * Input: validate before reading (ft_ip4_check), trim link padding, accept only local
  * destinations (the interface address, its subnet broadcast or 255.255.255.255; no
- * forwarding here: the gateway has its own path), reject martian sources, hand fragments to
+ * forwarding here: the rest is dropped, or handed to the port's forward hook when an
+ * application installed one, ip4_fwd.c), reject martian sources, hand fragments to
  * ip4_reass.c, then demux by protocol through the handler table in struct ft_net.
  * Output: route (on-link or the interface gateway), header build, L4 checksum (offload or
  * software), fragmentation (ip4_frag.c), ARP.
@@ -22,6 +23,7 @@
 #include "net/icmp.h"
 #include "net/iface.h"
 #include "net/ip4_frag.h"
+#include "net/ip4_fwd.h"
 #include "net/ip4_reass.h"
 #include "net/ipv4.h"
 #include "net/net.h"
@@ -112,7 +114,9 @@ deliver(struct ft_worker *w, uint16_t iface, struct rte_mbuf *m)
 	fn(w, m, iface);
 }
 
-static void
+/* Returns true (and keeps @p m) for a valid packet not for us on a port with a forward
+ * hook: the caller collects those for ft_ip4_fwd_input(). Otherwise consumes @p m. */
+static bool
 input_one(struct ft_worker *w, uint16_t iface, struct rte_mbuf *m)
 {
 	const struct ft_iface *ifc = &w->ifaces[iface];
@@ -122,25 +126,40 @@ input_one(struct ft_worker *w, uint16_t iface, struct rte_mbuf *m)
 	r = validate(ifc, m);
 	if (r == FT_DROP_MAX)
 		r = check_addresses(ifc, rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *));
+	if (r == FT_DROP_IP_NOT_US && w->net->fwd[iface].fn != NULL)
+		return true;
 	if (unlikely(r != FT_DROP_MAX)) {
 		ft_drop(w, m, r);
-		return;
+		return false;
 	}
 	h = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 	if (rte_ipv4_frag_pkt_is_fragmented(h)) {
 		w->stats.ip_frags_rx++;
 		m = ft_reass_input(w->reass, m, w->now, &w->stats);
 		if (m == NULL)
-			return;
+			return false;
+		/* The L4 header (TCP with options at most) must be in the first segment. */
+		if (ft_mbuf_pullup(m, rte_ipv4_hdr_len(rte_pktmbuf_mtod(m,
+				   const struct rte_ipv4_hdr *)) + 60) < 0) {
+			ft_drop(w, m, FT_DROP_IP_PULLUP);
+			return false;
+		}
 	}
 	deliver(w, iface, m);
+	return false;
 }
 
 void
 ft_ip4_input_burst(struct ft_worker *w, uint16_t iface, struct rte_mbuf **pkts, uint16_t n)
 {
+	struct rte_mbuf *fwd[FT_RX_BURST];
+	uint16_t nf = 0;
+
 	for (uint16_t i = 0; i < n; i++)
-		input_one(w, iface, pkts[i]);
+		if (input_one(w, iface, pkts[i]))
+			fwd[nf++] = pkts[i];
+	if (nf != 0)
+		ft_ip4_fwd_input(w, iface, fwd, nf);
 }
 
 int

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include <fasttcp/ft_icmp.h>
+#include <fasttcp/ft_ip4.h>
 #include <fasttcp/ft_udp.h>
 
 struct ft_worker;
@@ -37,6 +38,12 @@ struct ft_udp_bind {
 	void *arg;
 };
 
+/* Forward hook of one port (ft_ip4_set_forward()); fn NULL: drop as ip_not_us. */
+struct ft_ip4_fwd_hook {
+	ft_ip4_fwd_fn *fn;
+	void *arg;
+};
+
 struct ft_net {
 	uint64_t arp_timeout_tsc;
 	uint64_t arp_retry_tsc;
@@ -48,6 +55,7 @@ struct ft_net {
 	ft_ip4_err_fn *err[256];         /* by the quoted datagram's protocol */
 	uint8_t udp_index[65536];        /* 0 = closed, else 1 + index into udp_binds */
 	struct ft_udp_bind udp_binds[FT_UDP_MAX_BINDS];
+	struct ft_ip4_fwd_hook fwd[FT_MAX_PORTS]; /* by port: packets not for a local address */
 };
 
 #endif /* FT_NET_NET_H */

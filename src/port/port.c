@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <rte_bus_vdev.h>
+#include <rte_cycles.h>
 #include <rte_ethdev.h>
 
 #include "core/log.h"
@@ -219,6 +220,7 @@ ft_port_close(struct ft_port *p)
 	rte_eth_dev_close(p->port_id);
 	if (p->created_vdev)
 		rte_vdev_uninit(p->devname);
+	ft_port_ring_detach(p);
 	p->started = false;
 	p->devname[0] = '\0';
 }
@@ -226,6 +228,10 @@ ft_port_close(struct ft_port *p)
 uint16_t
 ft_port_rx(const struct ft_port *p, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
 {
+	/* An impaired ring port moves what this queue sent (and what its delay line released)
+	 * to the wire here: see port_ring.c for why this is the place. */
+	if (p->impair != NULL)
+		ft_port_ring_pump(p->impair, queue, rte_rdtsc());
 	return rte_eth_rx_burst(p->port_id, queue, pkts, n);
 }
 

@@ -30,6 +30,8 @@ struct ft_port_caps {
 	uint16_t reta_size;     /* redirection table entries (default: entry i -> queue i % n) */
 };
 
+struct ft_ring_impair;
+
 struct ft_port {
 	uint16_t port_id;
 	uint16_t n_queues;
@@ -39,6 +41,7 @@ struct ft_port {
 	struct rte_ether_addr mac;
 	char name[FT_PORT_NAME_LEN];
 	char devname[FT_PORT_DEV_LEN + 32];
+	struct ft_ring_impair *impair; /* ring port with an impairment stage, else NULL */
 };
 
 /*
@@ -52,7 +55,8 @@ int ft_port_open(struct ft_port *p, const struct ft_port_conf *pc, uint16_t n_qu
 /* Stop and close; detach devices we created. Main thread. Safe on a zeroed port. */
 void ft_port_close(struct ft_port *p);
 
-/* Receive up to @p n packets from @p queue. Owning worker. */
+/* Receive up to @p n packets from @p queue. Owning worker. On an impaired ring port this first
+ * moves what the queue transmitted through the impairer (ft_port_ring_pump()). */
 uint16_t ft_port_rx(const struct ft_port *p, uint16_t queue, struct rte_mbuf **pkts, uint16_t n);
 
 /* Device counters (rte_eth_stats). Any thread. @return 0 or a negative errno. */
@@ -60,6 +64,18 @@ int ft_port_stats(const struct ft_port *p, struct rte_eth_stats *st);
 
 /* Link status as text ("up 10000 Mbps full-duplex" / "down"). Any thread. */
 void ft_port_link_str(const struct ft_port *p, char *buf, size_t len);
+
+/*
+ * Ring ports with an impairment stage (port_ring.c, impair.c). ft_port_rx() calls the pump:
+ * stage ring -> impairer -> wire ring for @p queue at TSC @p now. Owning worker.
+ */
+void ft_port_ring_pump(struct ft_ring_impair *ri, uint16_t queue, uint64_t now);
+
+/* Free the impairment stage and the packets it holds. Main thread, after the device closed. */
+void ft_port_ring_detach(struct ft_port *p);
+
+/* Impairment counters of @p p summed over queues. Any thread. @return 0 or -ENOENT. */
+int ft_port_impair_stats(const struct ft_port *p, struct ft_impair_stats *st);
 
 /* Create the packet pool (per NUMA socket). Main thread. NULL + rte_errno on failure. */
 struct rte_mempool *ft_port_pool_create(const char *name, uint32_t n_mbufs, int socket_id);

@@ -105,6 +105,8 @@ ft_worker_loop(void *arg)
 		w->now = rte_rdtsc();
 		n = poll_ports(w, s);
 		n += ft_handoff_drain(w->handoff, w, 256);
+		if (w->tcp != NULL)
+			ft_tcp_batch_flush(w);
 		if (s->poll_fn != NULL)
 			s->poll_fn(w, s->poll_arg);
 		ft_tcp_timers_advance(w);

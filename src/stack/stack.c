@@ -17,15 +17,18 @@
 
 #include <fasttcp/ft_addr.h>
 #include <fasttcp/ft_icmp.h>
+#include <fasttcp/ft_ip4.h>
 #include <fasttcp/ft_udp.h>
 
 #include "core/clock.h"
 #include "core/handoff.h"
 #include "core/log.h"
 #include "net/icmp.h"
+#include "net/ip4_fwd.h"
 #include "net/ip4_reass.h"
 #include "net/net.h"
 #include "net/udp.h"
+#include "tcp/evlog.h"
 #include "tcp/tcp.h"
 #include "stack/stack.h"
 
@@ -55,6 +58,11 @@ ft_stack_conf_init(struct ft_stack_conf *c)
 	c->tcp_time_wait_ms = 60000;
 	c->tcp_delack_ms = 40;
 	c->tcp_min_rto_ms = 200;
+	c->tcp_event_log_conns = 64;
+	snprintf(c->tcp_cc, sizeof(c->tcp_cc), "cubic");
+	c->tcp_max_burst = 64;
+	c->tcp_rrr = true;
+	c->tcp_ack_batching = true;
 }
 
 static int
@@ -77,6 +85,19 @@ conf_check(const struct ft_stack_conf *c)
 	if (c->tcp_max_conns > 0 && (c->tcp_sndbuf < 4096 || c->tcp_rcvbuf < 4096 ||
 				     c->tcp_syn_backlog == 0 || c->tcp_min_rto_ms == 0)) {
 		FT_LOG(ERR, stack, "invalid TCP buffer, backlog or RTO settings");
+		return -EINVAL;
+	}
+	if (c->tcp_max_conns > 0 && (ft_cc_find(c->tcp_cc) == NULL || c->tcp_max_burst == 0)) {
+		FT_LOG(ERR, stack, "unknown TCP congestion control \"%s\" or max_burst 0",
+		       c->tcp_cc);
+		return -EINVAL;
+	}
+	if (c->tcp_event_log > 0 && (c->tcp_event_log < FT_EVLOG_MIN_RECS ||
+				     c->tcp_event_log > FT_EVLOG_MAX_RECS ||
+				     c->tcp_event_log_conns == 0 ||
+				     c->tcp_event_log_conns > FT_EVLOG_MAX_CONNS)) {
+		FT_LOG(ERR, stack, "TCP event log: %u..%u records per connection and 1..%u "
+		       "connections", FT_EVLOG_MIN_RECS, FT_EVLOG_MAX_RECS, FT_EVLOG_MAX_CONNS);
 		return -EINVAL;
 	}
 	if (c->arp_entries < 16 || (c->arp_entries & (c->arp_entries - 1)) ||
@@ -130,6 +151,14 @@ tcp_create(const struct ft_stack_conf *c)
 	sh->delack_tsc = ft_clock_ms_to_tsc(c->tcp_delack_ms);
 	sh->min_rto_us = c->tcp_min_rto_ms * 1000;
 	sh->max_rto_us = 120 * 1000000; /* RFC 6298 §2.5 allows a maximum of at least 60 s */
+	sh->cc = ft_cc_find(c->tcp_cc);
+	sh->max_burst = (uint16_t)RTE_MIN(c->tcp_max_burst, 1024u);
+	sh->rrr = c->tcp_rrr;
+	sh->ack_batching = c->tcp_ack_batching;
+	sh->sm_entries = c->tcp_sendmap_entries != 0 ? c->tcp_sendmap_entries :
+			 (uint32_t)RTE_MIN((uint64_t)c->tcp_max_conns * 8 + 65536, 1u << 24);
+	sh->evlog_recs = c->tcp_event_log;
+	sh->evlog_conns = c->tcp_event_log_conns;
 	sh->isn_key[0] = rte_rand();
 	sh->isn_key[1] = rte_rand();
 	return sh;
@@ -414,6 +443,22 @@ ft_tcp_listen(struct ft_stack *s, uint16_t port, const struct ft_conn_ops *ops, 
 	if (s->tcp == NULL)
 		return -ENOTSUP;
 	return s->running ? -EBUSY : ft_tcp_listen_add(s->tcp, port, ops, arg);
+}
+
+int
+ft_ip4_set_forward(struct ft_stack *s, uint16_t port_idx, ft_ip4_fwd_fn *fn, void *arg)
+{
+	if (s == NULL)
+		return -EINVAL;
+	if (s->running)
+		return -EBUSY;
+	return ft_ip4_fwd_table_set(s->net, s->n_ports, port_idx, fn, arg);
+}
+
+struct rte_rcu_qsbr *
+ft_stack_qsbr(const struct ft_stack *s)
+{
+	return s->qsbr;
 }
 
 int

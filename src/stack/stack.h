@@ -45,6 +45,11 @@ void ft_stack_telemetry_unregister(struct ft_stack *s);
 /* telemetry_tcp.c: fill @p d with one string per TCP connection. */
 struct rte_tel_data;
 int ft_stack_telemetry_tcp(const struct ft_stack *s, struct rte_tel_data *d);
+/* telemetry_tcp.c: /fasttcp/tcp_sendmap: sendmap pool counters and per-connection entries. */
+int ft_stack_telemetry_tcp_sendmap(const struct ft_stack *s, struct rte_tel_data *d);
+/* telemetry_tcp.c: /fasttcp/tcp_log[,ID[,FROM]]: event log rings, or one ring's records. */
+int ft_stack_telemetry_tcp_log(const struct ft_stack *s, const char *params,
+			       struct rte_tel_data *d);
 
 /* stack.c: whether @p lcore runs a worker of a stack configured with @p conf; how many. */
 bool ft_stack_has_lcore(const struct ft_stack_conf *conf, unsigned int lcore);

@@ -4,9 +4,12 @@
  *   /fasttcp/stats    event counters summed over workers, plus drops_total
  *   /fasttcp/drops    every drop reason with its count
  *   /fasttcp/workers  per-worker rx/tx/drops/idle sleeps
- *   /fasttcp/ports    per-port device, addresses, link, offloads and ethdev counters
+ *   /fasttcp/ports    per-port device, addresses, link, offloads and ethdev counters, and
+ *                     the impairment counters of impaired ring ports (port_ring.c)
  *   /fasttcp/arp,<port index>  ARP entries of every worker for that port
  *   /fasttcp/tcp      TCP connections with their sequence and window state (telemetry_tcp.c)
+ *   /fasttcp/tcp_log[,id[,from]]  TCP event log rings, or one ring's records (telemetry_tcp.c)
+ *   /fasttcp/tcp_sendmap  sendmap pool counters (SACK-attack defence), entries per connection
  * Telemetry callbacks take no user argument in DPDK 22.11, so the stack they report on is a
  * file-level pointer: one stack per process. The telemetry thread reads counters that workers
  * write without synchronisation; 64-bit aligned loads do not tear on the supported CPUs, and a
@@ -88,6 +91,7 @@ tel_workers(const char *cmd, const char *params, struct rte_tel_data *d)
 static void
 port_dict(struct rte_tel_data *p, const struct ft_port *port, const struct ft_iface *ifc)
 {
+	struct ft_impair_stats is;
 	struct rte_eth_stats es;
 	char buf[128];
 
@@ -111,6 +115,17 @@ port_dict(struct rte_tel_data *p, const struct ft_port *port, const struct ft_if
 		rte_tel_data_add_dict_u64(p, "ierrors", es.ierrors);
 		rte_tel_data_add_dict_u64(p, "oerrors", es.oerrors);
 		rte_tel_data_add_dict_u64(p, "rx_nombuf", es.rx_nombuf);
+	}
+	if (ft_port_impair_stats(port, &is) == 0) {
+		rte_tel_data_add_dict_u64(p, "impair_in", is.in_pkts);
+		rte_tel_data_add_dict_u64(p, "impair_out", is.out_pkts);
+		rte_tel_data_add_dict_u64(p, "impaired_lost", is.impaired_lost);
+		rte_tel_data_add_dict_u64(p, "burst_lost", is.burst_lost);
+		rte_tel_data_add_dict_u64(p, "reordered", is.reordered);
+		rte_tel_data_add_dict_u64(p, "duplicated", is.duplicated);
+		rte_tel_data_add_dict_u64(p, "delayed", is.delayed);
+		rte_tel_data_add_dict_u64(p, "rate_dropped", is.rate_dropped);
+		rte_tel_data_add_dict_u64(p, "queue_full", is.queue_full);
 	}
 }
 
@@ -169,6 +184,18 @@ tel_tcp(const char *cmd, const char *params, struct rte_tel_data *d)
 	return tel_stack == NULL ? -ENODEV : ft_stack_telemetry_tcp(tel_stack, d);
 }
 
+static int
+tel_tcp_log(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	return tel_stack == NULL ? -ENODEV : ft_stack_telemetry_tcp_log(tel_stack, params, d);
+}
+
+static int
+tel_tcp_sendmap(const char *cmd, const char *params, struct rte_tel_data *d)
+{
+	return tel_stack == NULL ? -ENODEV : ft_stack_telemetry_tcp_sendmap(tel_stack, d);
+}
+
 void
 ft_stack_telemetry_register(struct ft_stack *s)
 {
@@ -185,6 +212,11 @@ ft_stack_telemetry_register(struct ft_stack *s)
 				   "fasttcp ports: device, address, link, counters. No parameters");
 	rte_telemetry_register_cmd("/fasttcp/tcp", tel_tcp,
 				   "fasttcp TCP connections and their state. No parameters");
+	rte_telemetry_register_cmd("/fasttcp/tcp_log", tel_tcp_log,
+				   "fasttcp TCP event logs. Parameters: none (list), or "
+				   "log id[,first record]");
+	rte_telemetry_register_cmd("/fasttcp/tcp_sendmap", tel_tcp_sendmap,
+				   "fasttcp sendmap pools and entries per connection. No parameters");
 	rte_telemetry_register_cmd("/fasttcp/arp", tel_arp,
 				   "fasttcp ARP cache. Parameter: port index (default 0)");
 }

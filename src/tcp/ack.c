@@ -2,10 +2,9 @@
 /*
  * ACK processing for synchronized connections (RFC 9293 §3.10.7.4 "fifth, check the ACK
  * field"): acceptability per RFC 5961 §5.2, cumulative ACK (send-buffer trim, RTT sample per
- * RFC 6298 / RFC 7323 §4, congestion control once per ACK), duplicate ACKs and NewReno fast
- * retransmit/recovery (RFC 5681 §3.2, RFC 6582), send-window update (§3.10.7.4, with the
- * SND.WL1/WL2 rule), and the closing transitions driven by the ACK of our FIN.
- * Does not: SACK-based recovery, RACK-TLP (tcp/rack.c, issue #4).
+ * RFC 6298 / RFC 7323 §4), send-window update (§3.10.7.4, with the SND.WL1/WL2 rule), and
+ * the closing transitions driven by the ACK of our FIN. Loss detection, recovery and
+ * congestion control for every ACK (new, duplicate, or carrying SACK blocks): recovery.c.
  */
 #include "core/clock.h"
 #include "core/worker.h"
@@ -15,7 +14,8 @@
 void
 ft_tcp_cc_init(struct ft_tcb *t)
 {
-	ft_cc_newreno.init(&t->cc, t->mss, t->iss);
+	t->cc_ops->init(&t->cc, t->mss, t->iss);
+	ft_sm_set_mss(&t->sm, t->mss);
 }
 
 /* Our timestamp clock: milliseconds (RFC 7323 §5.4: 1 ms to 1 s per tick). */
@@ -60,13 +60,12 @@ data_acked(const struct ft_tcb *t, uint32_t ack)
 	return RTE_MIN(n, t->sb.len);
 }
 
+/* Bookkeeping of an ACK for new data; loss recovery and congestion control follow in
+ * ft_tcp_rec_ack(). */
 static void
 new_ack(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_seg *s)
 {
-	struct ft_cc_ack a = { .acked_bytes = s->ack - t->snd_una, .snd_una = s->ack,
-			       .n_acks = 1 };
 	uint32_t before = ft_sndbuf_space(&t->sb), half = t->sb.limit / 2;
-	uint32_t flight_before = t->snd_max - t->snd_una;
 
 	ft_sndbuf_trim(&t->sb, data_acked(t, s->ack));
 	/* writable: the app hit the limit, or free space rose through half the buffer. */
@@ -75,35 +74,9 @@ new_ack(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_seg *s)
 		t->events |= FT_EV_WRITABLE;
 	rtt_sample(w, t, s);
 	t->snd_una = s->ack;
-	if (ft_seq_lt(t->snd_nxt, t->snd_una))
-		t->snd_nxt = t->snd_una;
-	a.flight_bytes = t->snd_max - t->snd_una;
-	/* cwnd-limited is judged on the flight the ACK found (RFC 7661 §4.3), not what is left. */
-	a.cwnd_limited = flight_before + t->mss >= t->cc.cwnd;
-	if (t->cc.in_recovery && !ft_cc_ack_covers_recover(&t->cc, s->ack))
-		ft_tcp_retransmit_first(w, t); /* RFC 6582 §3.2 step 5: partial ACK */
-	ft_cc_ack_batch(&ft_cc_newreno, &t->cc, &a);
-	t->dupacks = 0;
+	t->snd_nxt = t->snd_max; /* (a zero-window probe may have been the last thing sent) */
 	t->rexmt_count = 0;
 	ft_rtt_reset_backoff(&t->rtt);
-	ft_tcp_timers_on_ack(w, t);
-}
-
-static void
-dup_ack(struct ft_worker *w, struct ft_tcb *t)
-{
-	struct ft_cc_ack a = { .snd_una = t->snd_una, .n_acks = 1, .n_dupacks = 1,
-			       .flight_bytes = t->snd_max - t->snd_una };
-
-	if (++t->dupacks == FT_CC_DUPTHRESH && !t->cc.in_recovery &&
-	    ft_cc_ack_covers_recover(&t->cc, t->snd_una)) {
-		/* RFC 6582 §3.2 step 2: fast retransmit once per window. */
-		ft_cc_newreno.on_congestion(&t->cc, a.flight_bytes, t->snd_max);
-		ft_tcp_retransmit_first(w, t);
-		w->stats.tcp_fast_rexmt++;
-	} else if (t->dupacks > FT_CC_DUPTHRESH && t->cc.in_recovery) {
-		ft_cc_newreno.on_ack(&t->cc, &a); /* inflate: a segment left the network */
-	}
 }
 
 static void
@@ -111,14 +84,8 @@ window_update(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_seg *s)
 {
 	if (ft_seq_lt(t->snd_wl1, s->seq) ||
 	    (t->snd_wl1 == s->seq && ft_seq_leq(t->snd_wl2, s->ack))) {
-		uint32_t old = t->snd_wnd;
-
 		t->snd_wnd = s->wnd << t->snd_wscale;
 		t->snd_wl1 = s->seq;
-		/* The window reopened: the probe byte becomes ordinary data again, so send full
-		 * segments from snd_una rather than waiting behind it (BSD tcp_output). */
-		if (old == 0 && t->snd_wnd != 0)
-			t->snd_nxt = t->snd_una;
 		t->snd_wl2 = s->ack;
 		if (t->snd_wnd > t->max_snd_wnd)
 			t->max_snd_wnd = t->snd_wnd;
@@ -170,10 +137,13 @@ ft_tcp_process_ack(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_se
 		w->stats.drops[FT_DROP_TCP_ACK_INVALID]++;
 		return FT_ACK_DROP;
 	}
-	if (ft_seq_gt(s->ack, t->snd_una))
+	if (ft_seq_gt(s->ack, t->snd_una)) {
 		new_ack(w, t, s);
-	else if (dup)
-		dup_ack(w, t);
+		ft_tcp_rec_ack(w, t, s, false);
+		ft_tcp_timers_on_ack(w, t);
+	} else if (dup || s->opts.n_sack > 0) {
+		ft_tcp_rec_ack(w, t, s, dup);
+	}
 	window_update(w, t, s);
 	if ((t->flags & FT_TF_FIN_SENT) && t->snd_una == t->snd_max)
 		return fin_acked(w, t);

@@ -217,8 +217,10 @@ ft_conn_set_buffers(struct ft_conn *c, uint32_t sndbuf, uint32_t rcvbuf)
 	if (t == NULL || (sndbuf != 0 && (sndbuf < 4096 || sndbuf > (1u << 30))) ||
 	    (rcvbuf != 0 && (rcvbuf < 4096 || rcvbuf > (1u << 30))))
 		return -EINVAL;
-	if (sndbuf != 0)
+	if (sndbuf != 0) {
 		t->sb.limit = sndbuf;
+		ft_tcp_rec_sndbuf_changed(t);
+	}
 	if (rcvbuf != 0) {
 		t->rcvq_limit = rcvbuf;
 		t->xflags |= FT_XF_RCVBUF_FIXED;

@@ -13,7 +13,9 @@
  *
  * Call protocol, per connection:
  *   handshake done  ops->init(cc, mss, iss)                  IW (RFC 6928), ssthresh = inf
- *   ACK batch       ft_cc_ack_batch(ops, cc, &ack)           once per input burst, not per ACK
+ *   ACK batch       ft_cc_ack_batch(ops, cc, &ack)           once per input burst, not per ACK;
+ *                                                            fill every field (CUBIC reads the
+ *                                                            RTT, snd_max and clock ones)
  *   3rd dupack      ops->on_congestion(cc, flight, snd_max)  only if ft_cc_ack_covers_recover(
  *     or RACK loss                                           cc, snd_una): RFC 6582 §3.2 step 2
  *   RTO fired       ops->on_rto(cc, flight, snd_max, repeated)
@@ -69,6 +71,16 @@ struct ft_cc_ack {
 				* (prior flight + SMSS > cwnd) or from a flag output.c sets when
 				* cwnd stopped a send; never from the flight after the batch,
 				* which the ACK itself just shrank (slow start would stall). */
+	/* Read by delay- and time-based algorithms (CUBIC, HyStart++); NewReno ignores them. */
+	uint16_t n_rtt;        /* RTT samples taken from the batch (RFC 6298 §3 rules: Karn, or
+				* TS echoes); 0 with rtt_us != 0 counts as one */
+	uint32_t rtt_us;       /* smallest of those samples, microseconds; 0 = no sample */
+	uint32_t srtt_us;      /* SRTT after the batch (struct ft_rtt srtt_us); 0 = none yet */
+	uint32_t snd_max;      /* highest sequence sent + 1 when the batch is processed: the
+				* TCB's snd_max, never snd_nxt, which a retransmission or a
+				* reopened window pulls back (HyStart++ round end, RFC 9406) */
+	uint64_t now_us;       /* the clock, microseconds, monotonic (the worker's per-burst
+				* cached now); 0 is a valid reading */
 };
 
 struct ft_cc_ops {
@@ -88,11 +100,14 @@ struct ft_cc_ops {
 	 * (struct ft_rtt backoff > 0 before this timeout), so ssthresh is held (RFC 5681 §3.1). */
 	void (*on_rto)(struct ft_cc_state *cc, uint32_t flight_bytes, uint32_t snd_max,
 		       bool repeated);
-	/* About to send after idle_us without sending; rto_us = the current RTO. */
+	/* About to send after idle_us without sending; rto_us = the current RTO. Only for a real
+	 * idle period, nothing in flight (snd_una == snd_max), not between ACK-clocked sends:
+	 * CUBIC takes idle_us out of its curve's time (RFC 9438 §5.8). */
 	void (*after_idle)(struct ft_cc_state *cc, uint64_t idle_us, uint32_t rto_us);
 };
 
 extern const struct ft_cc_ops ft_cc_newreno;
+extern const struct ft_cc_ops ft_cc_cubic;
 
 /* RFC 6928 §2 initial window: min(10 * MSS, max(2 * MSS, 14600)). */
 static inline uint32_t
@@ -123,12 +138,12 @@ ft_cc_ack_batch(const struct ft_cc_ops *ops, struct ft_cc_state *cc, const struc
 		ops->on_ack(cc, a);
 }
 
-/* The algorithm called @p name ("newreno"), or NULL. Setup only. */
+/* The algorithm called @p name ("newreno", "cubic"), or NULL. Setup only. */
 static inline const struct ft_cc_ops *
 ft_cc_find(const char *name)
 {
 	/* The registry: one line per algorithm. Moves to a cc.c if it grows. */
-	static const struct ft_cc_ops *const algos[] = { &ft_cc_newreno };
+	static const struct ft_cc_ops *const algos[] = { &ft_cc_newreno, &ft_cc_cubic };
 
 	for (unsigned int i = 0; name != NULL && i < sizeof(algos) / sizeof(algos[0]); i++)
 		if (strcmp(algos[i]->name, name) == 0)

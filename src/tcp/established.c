@@ -230,13 +230,13 @@ ft_tcp_input_sync(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_seg
 		return;
 	case FT_ACK_DROP:
 		rte_pktmbuf_free(m);
-		ft_tcp_finish_input(w, t);
+		ft_tcp_defer_finish(w, t);
 		return;
 	case FT_ACK_CONTINUE:
 		break;
 	}
 	data_and_fin(w, t, s, m);
-	ft_tcp_finish_input(w, t);
+	ft_tcp_defer_finish(w, t);
 }
 
 void

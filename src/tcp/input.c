@@ -142,7 +142,7 @@ ft_tcp_input(struct ft_worker *w, struct rte_mbuf *m, uint16_t iface)
 	if (t->state == FT_TCP_SYN_SENT) {
 		rte_pktmbuf_free(m);
 		ft_tcp_input_syn_sent(w, t, &s);
-		ft_tcp_finish_input(w, t);
+		ft_tcp_defer_finish(w, t);
 		return;
 	}
 	if (s.len == 0) {

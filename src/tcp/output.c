@@ -16,8 +16,12 @@
 #include "core/worker.h"
 #include "net/iface.h"
 #include "net/ipv4.h"
+#include "tcp/evlog.h"
 #include "tcp/seq.h"
 #include "tcp/tcp.h"
+
+/* Wake-up after a send stopped at the burst limit: about one wheel slot. */
+#define FT_TCP_PACE_US 20
 
 struct seg_desc {
 	uint32_t seq;
@@ -102,8 +106,8 @@ xmit(struct ft_worker *w, struct ft_tcb *t, const struct seg_desc *d, struct rte
 
 /* Payload bytes that fit in one segment with the options it will carry now (SACK blocks
  * take room beyond the timestamps that t->mss already allows for). */
-static uint32_t
-seg_cap(struct ft_worker *w, const struct ft_tcb *t)
+uint32_t
+ft_tcp_seg_cap(struct ft_worker *w, const struct ft_tcb *t)
 {
 	uint8_t opts[FT_TCP_OPTS_MAX];
 	uint16_t olen = build_options(w, t, false, opts);
@@ -138,9 +142,9 @@ ft_tcp_send_rst(struct ft_worker *w, struct ft_tcb *t)
 	xmit(w, t, &d, NULL);
 }
 
-/* Send [seq, seq + len) of the send buffer, with FIN when @p fin. */
-static int
-send_data(struct ft_worker *w, struct ft_tcb *t, uint32_t seq, uint32_t len, bool fin)
+int
+ft_tcp_send_seg(struct ft_worker *w, struct ft_tcb *t, uint32_t seq, uint32_t len, bool fin,
+		uint16_t why)
 {
 	struct seg_desc d = { .seq = seq, .flags = FT_TH_ACK };
 	struct rte_mbuf *p = NULL;
@@ -156,26 +160,13 @@ send_data(struct ft_worker *w, struct ft_tcb *t, uint32_t seq, uint32_t len, boo
 	}
 	if (fin)
 		d.flags |= FT_TH_FIN;
-	if (ft_seq_lt(seq, t->snd_max))
+	if (ft_seq_lt(seq, t->snd_max)) {
 		w->stats.tcp_rexmt_bytes += len;
+		w->stats.tcp_rexmt_segs++;
+	}
 	w->stats.tcp_bytes_tx += len;
+	ft_evlog_send(t, w->now, seq, len + fin, d.flags | why);
 	return xmit(w, t, &d, p);
-}
-
-void
-ft_tcp_retransmit_first(struct ft_worker *w, struct ft_tcb *t)
-{
-	/* Never beyond what was sent, nor (by more than a probe byte) the peer's window. */
-	uint32_t sent = t->snd_max - t->snd_una - !!(t->flags & FT_TF_FIN_SENT);
-	uint32_t wnd = t->snd_wnd > 0 ? t->snd_wnd : 1;
-	uint32_t len = RTE_MIN(seg_cap(w, t), t->sb.len);
-
-	len = RTE_MIN(len, sent);
-	len = RTE_MIN(len, wnd);
-	bool fin = (t->flags & FT_TF_FIN_SENT) && len == t->sb.len;
-
-	if (len > 0 || fin)
-		send_data(w, t, t->snd_una, len, fin);
 }
 
 void
@@ -193,68 +184,100 @@ ft_tcp_send_probe(struct ft_worker *w, struct ft_tcb *t)
 	/* One byte at snd_una: the first probe puts it in flight, later ones repeat it. */
 	if (t->sb.len == 0)
 		return;
-	send_data(w, t, t->snd_una, 1, false);
+	if (t->snd_max == t->snd_una &&
+	    ft_sm_on_send(&t->sm, t->snd_una, t->snd_una + 1, ft_tcp_now_us(w), 0) < 0)
+		return;
+	ft_tcp_send_seg(w, t, t->snd_una, 1, false, FT_EVLOG_SEND_PROBE);
 	if (t->snd_max == t->snd_una)
 		t->snd_nxt = t->snd_max = t->snd_una + 1;
 }
 
-/* How many bytes may go now at snd_nxt (0: none), at most @p cap per segment. Sets *fin
- * when the FIN may go too. */
+/* How many new bytes may go now at snd_max (0: none), at most @p cap: the congestion window
+ * against the bytes in flight (RFC 6675 pipe, so SACKed and lost data do not count), the
+ * peer's window against everything outstanding. Sets *fin when the FIN may go too. */
 static uint32_t
 sendable(const struct ft_tcb *t, uint32_t cap, bool *fin)
 {
-	uint32_t off = t->snd_nxt - t->snd_una;
+	uint32_t off = t->snd_max - t->snd_una;
 	uint32_t avail = off < t->sb.len ? t->sb.len - off : 0;
-	uint32_t flight = t->snd_nxt - t->snd_una;
-	uint32_t wnd = RTE_MIN(t->cc.cwnd, t->snd_wnd);
-	uint32_t len = RTE_MIN(avail, wnd > flight ? wnd - flight : 0);
+	uint32_t pipe = ft_tcp_rec_flight(t);
+	uint32_t len = RTE_MIN(avail, t->cc.cwnd > pipe ? t->cc.cwnd - pipe : 0);
 
+	len = RTE_MIN(len, t->snd_wnd > off ? t->snd_wnd - off : 0);
 	len = RTE_MIN(len, cap);
-	*fin = (t->flags & FT_TF_FIN_QUEUED) && len == avail &&
-	       (!(t->flags & FT_TF_FIN_SENT) || ft_seq_lt(t->snd_nxt + len, t->snd_max));
+	*fin = (t->flags & (FT_TF_FIN_QUEUED | FT_TF_FIN_SENT)) == FT_TF_FIN_QUEUED &&
+	       len == avail;
 	if (len == 0 || len == cap || len == avail)
 		; /* full segment, or the last bytes: Nagle decides below */
 	else if (len < t->max_snd_wnd / 2)
 		return 0; /* SWS avoidance: wait for a bigger window */
 	/* Nagle: a short segment waits while anything is unacknowledged. */
-	if (len < cap && flight > 0 && !(t->flags & FT_TF_NODELAY) && !*fin)
+	if (len < cap && off > 0 && !(t->flags & FT_TF_NODELAY) && !*fin)
 		return 0;
 	return len;
+}
+
+/* Send new data [snd_max, snd_max + len) (+ FIN) and record it in the sendmap.
+ * @return 0, or -ENOSPC when the sendmap is full (nothing sent). */
+static int
+send_new_seg(struct ft_worker *w, struct ft_tcb *t, uint32_t len, bool fin, uint16_t sm_flags)
+{
+	uint32_t seq = t->snd_max;
+
+	if (ft_sm_on_send(&t->sm, seq, seq + len + fin, ft_tcp_now_us(w),
+			  sm_flags | (fin ? FT_SM_HAS_FIN : 0)) < 0) {
+		w->stats.tcp_sendmap_full++;
+		return -ENOSPC;
+	}
+	/* A failed transmission (no mbuf) is recorded anyway: RACK or the RTO repairs it. */
+	ft_tcp_send_seg(w, t, seq, len, fin, (sm_flags & FT_SM_TLP) ? FT_EVLOG_SEND_TLP : 0);
+	if (!(t->flags & FT_TF_RTT_TIMING) && !(t->flags & FT_TF_TS_OK) && len > 0) {
+		t->flags |= FT_TF_RTT_TIMING;
+		t->rtt_seq = seq;
+		t->rtt_at = w->now;
+	}
+	t->snd_nxt = t->snd_max = seq + len + fin;
+	if (fin)
+		t->flags |= FT_TF_FIN_SENT;
+	return 0;
+}
+
+int
+ft_tcp_send_new(struct ft_worker *w, struct ft_tcb *t, uint32_t cap, uint16_t sm_flags)
+{
+	uint32_t off = t->snd_max - t->snd_una;
+	uint32_t avail = off < t->sb.len ? t->sb.len - off : 0;
+	uint32_t len = RTE_MIN(RTE_MIN(avail, cap), t->snd_wnd > off ? t->snd_wnd - off : 0);
+
+	if (len == 0 || (t->flags & FT_TF_FIN_SENT) || send_new_seg(w, t, len, false, sm_flags))
+		return 0;
+	return (int)len;
 }
 
 void
 ft_tcp_output(struct ft_worker *w, struct ft_tcb *t)
 {
+	int budget = w->tcp->sh->max_burst;
 	bool fin, sent = false;
 	uint32_t len, cap;
 
 	if (t->state < FT_TCP_ESTABLISHED || t->state == FT_TCP_TIME_WAIT)
 		goto ack;
-	cap = seg_cap(w, t);
-	for (int budget = 64; budget > 0; budget--) {
+	cap = ft_tcp_seg_cap(w, t);
+	sent = ft_tcp_rec_output(w, t, cap, &budget) > 0;
+	for (; budget > 0; budget--) {
 		len = sendable(t, cap, &fin);
-		if (len == 0 && !fin)
+		if ((len == 0 && !fin) || send_new_seg(w, t, len, fin, 0) < 0)
 			break;
-		if (send_data(w, t, t->snd_nxt, len, fin) < 0)
-			break;
-		if (!(t->flags & FT_TF_RTT_TIMING) && !(t->flags & FT_TF_TS_OK) &&
-		    t->snd_nxt == t->snd_max && len > 0) {
-			t->flags |= FT_TF_RTT_TIMING;
-			t->rtt_seq = t->snd_nxt;
-			t->rtt_at = w->now;
-		}
-		t->snd_nxt += len + fin;
-		if (fin)
-			t->flags |= FT_TF_FIN_SENT;
-		if (ft_seq_gt(t->snd_nxt, t->snd_max))
-			t->snd_max = t->snd_nxt;
 		sent = true;
 		if (fin)
 			break;
 	}
+	if (budget == 0) /* burst limit: the rest goes from the wheel (tcp-design.md §4.1) */
+		ft_tcp_timers_on_pace(w, t, FT_TCP_PACE_US);
 	if (sent)
 		ft_tcp_timers_on_send(w, t);
-	else if (t->snd_wnd == 0 && t->sb.len > t->snd_nxt - t->snd_una)
+	else if (t->snd_wnd == 0 && t->sb.len > t->snd_max - t->snd_una)
 		ft_tcp_timers_on_zero_window(w, t);
 ack:
 	if (!sent && (t->flags & FT_TF_ACK_NOW))

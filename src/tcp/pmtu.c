@@ -38,7 +38,8 @@ ft_tcp_icmp_error(struct ft_worker *w, uint8_t type, uint8_t code, uint16_t mtu,
 		return;
 	t->mss = mss;
 	t->cc.mss = mss;
+	ft_sm_set_mss(&t->sm, mss);
 	w->stats.tcp_pmtu_updates++;
-	t->snd_nxt = t->snd_una; /* resend in smaller segments (RFC 1191 §6.2) */
+	ft_tcp_rec_mark_all_lost(t); /* resend in smaller segments (RFC 1191 §6.2) */
 	ft_tcp_output(w, t);
 }

@@ -3,7 +3,8 @@
  * Connection blocks of one worker: a preallocated array with a free list (nothing is allocated
  * per connection at run time), the 4-tuple table (rte_hash, filled at setup size), initial
  * sequence numbers per RFC 6528 §3 (ISN = M + F(4-tuple, secret), M a 4 µs clock, F SipHash),
- * and the per-worker TCP state (timer wheel, challenge-ACK bucket).
+ * and the per-worker TCP state (timer wheel, challenge-ACK bucket, event log rings: a connection
+ * gets a ring at creation while one is free, see evlog.h).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "core/clock.h"
 #include "core/siphash.h"
 #include "core/worker.h"
+#include "tcp/evlog.h"
 #include "tcp/sock.h"
 #include "tcp/tcp.h"
 
@@ -28,6 +30,49 @@ struct tuple_key {
 
 static void
 tcb_timer_fired(struct ft_timer *tm, uint64_t now);
+
+static void *
+sm_alloc(size_t size, size_t align, void *ctx)
+{
+	return rte_zmalloc_socket("ft_sendmap", size, (unsigned int)align, (int)(intptr_t)ctx);
+}
+
+static void
+sm_free(void *p, void *ctx)
+{
+	(void)ctx;
+	rte_free(p);
+}
+
+/* The sendmap entries of every connection of the worker: one block at setup. */
+static int
+sm_pool_create(struct ft_tcp_worker *tw, const struct ft_tcp_shared *sh)
+{
+	struct ft_sm_pool_conf c;
+
+	ft_sm_pool_conf_init(&c, sh->sm_entries);
+	c.alloc = sm_alloc;
+	c.free = sm_free;
+	c.ctx = (void *)(intptr_t)rte_socket_id();
+	c.seed = sh->isn_key[0];
+	tw->sm_pool = ft_sm_pool_create(&c);
+	return tw->sm_pool != NULL ? 0 : -ENOMEM;
+}
+
+/* The event log rings of a worker: one block at setup, nothing allocated per connection. */
+static int
+evlog_pool_create(struct ft_tcp_worker *tw, const struct ft_tcp_shared *sh, unsigned int idx)
+{
+	size_t size = ft_evlog_pool_mem_size(sh->evlog_conns, sh->evlog_recs);
+	void *mem = rte_zmalloc_socket("ft_evlog", size, RTE_CACHE_LINE_SIZE,
+				       (int)rte_socket_id());
+
+	tw->evlog_pool = ft_evlog_pool_init(mem, sh->evlog_conns, sh->evlog_recs,
+					    rte_get_tsc_hz(), (uint16_t)idx);
+	if (tw->evlog_pool == NULL)
+		rte_free(mem);
+	return tw->evlog_pool != NULL ? 0 : -ENOMEM;
+}
 
 int
 ft_tcp_worker_init(struct ft_worker *w, const struct ft_tcp_shared *sh)
@@ -58,6 +103,10 @@ ft_tcp_worker_init(struct ft_worker *w, const struct ft_tcp_shared *sh)
 		return -ENOMEM;
 	if (ft_sock_table_init(tw, sh->max_conns + 256) < 0)
 		return -ENOMEM;
+	if (sm_pool_create(tw, sh) < 0)
+		return -ENOMEM;
+	if (sh->evlog_recs > 0 && evlog_pool_create(tw, sh, w->idx) < 0)
+		return -ENOMEM;
 	for (uint32_t i = sh->max_conns; i-- > 0;) {
 		tw->tcbs[i].next_free = tw->free;
 		tw->free = &tw->tcbs[i];
@@ -80,6 +129,8 @@ ft_tcp_worker_fini(struct ft_worker *w)
 			if (tw->tcbs[i].state != FT_TCP_CLOSED)
 				ft_tcb_destroy(w, &tw->tcbs[i]);
 	ft_sock_table_fini(tw);
+	rte_free(tw->evlog_pool); /* the pool heads its own memory block */
+	ft_sm_pool_destroy(tw->sm_pool);
 	rte_hash_free(tw->conns);
 	rte_mempool_free(tw->ooo_pool);
 	rte_free(tw->tcbs);
@@ -120,6 +171,9 @@ ft_tcb_create(struct ft_worker *w, uint32_t laddr, uint16_t lport, uint32_t fadd
 	ft_sndbuf_init(&t->sb, tw->sh->sndbuf);
 	t->rcvq_limit = tw->sh->rcvbuf;
 	ft_rtt_init(&t->rtt, 1000000, tw->sh->min_rto_us, tw->sh->max_rto_us);
+	ft_tcp_rec_init(w, t);
+	if (tw->evlog_pool != NULL)
+		ft_evlog_attach(tw->evlog_pool, t, w->now); /* no free ring: counted, not logged */
 	tw->n_conns++;
 	w->stats.tcp_conns++;
 	return t;
@@ -132,9 +186,12 @@ ft_tcb_destroy(struct ft_worker *w, struct ft_tcb *t)
 	struct tuple_key k = { .laddr = t->laddr, .faddr = t->faddr, .lport = t->lport,
 			       .fport = t->fport };
 
+	ft_evlog_detach(tw->evlog_pool, t, w->now);
+	ft_tcp_batch_forget(w, t);
 	ft_timer_cancel(&tw->tw, &t->timer);
 	rte_hash_del_key(tw->conns, &k);
 	ft_sndbuf_free(&t->sb);
+	ft_sm_free_all(&t->sm);
 	rte_pktmbuf_free(t->rcvq);
 	ft_tcp_ooo_free(w, t);
 	if (t->state == FT_TCP_SYN_RCVD)

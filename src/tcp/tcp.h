@@ -19,12 +19,17 @@
 #include "tcp/autotune.h"
 #include "tcp/cc.h"
 #include "tcp/options.h"
+#include "tcp/prr.h"
+#include "tcp/rack.h"
 #include "tcp/rtt.h"
+#include "tcp/sendmap.h"
 #include "tcp/sndbuf.h"
 
 struct ft_worker;
 struct rte_hash;
 struct ft_sock_table;
+struct ft_evlog;
+struct ft_evlog_pool;
 
 /* RFC 9293 §3.3.2 states. */
 enum ft_tcp_state {
@@ -61,6 +66,7 @@ enum ft_tcp_state {
 /* (flags is 16 bits and full: further per-connection booleans live in xflags) */
 #define FT_XF_RCVBUF_FIXED 0x01 /* the application set the receive buffer: no autotuning */
 #define FT_XF_CLOSED_TOLD  0x02 /* the closed callback ran (it runs once) */
+#define FT_XF_PENDING      0x04 /* on the worker's pending array (batch.c) */
 
 /* Application callbacks owed (delivered once, at the end of input processing). */
 #define FT_EV_ESTABLISHED 0x01
@@ -101,17 +107,27 @@ struct ft_tcb {
 	uint8_t events;        /* FT_EV_*: callbacks owed at the end of this input */
 	uint8_t xflags;        /* FT_XF_* */
 	uint8_t busy;          /* inside a callback: destruction is deferred */
+	uint16_t pending_idx;  /* slot in ft_tcp_worker.pending while FT_XF_PENDING */
 	uint32_t dsack_start, dsack_end; /* D-SACK block for the next ACK (RFC 2883) */
 	struct ft_rtt rtt;
 	struct ft_cc_state cc;
+	const struct ft_cc_ops *cc_ops;
 	struct ft_sndbuf sb;
+	/* loss recovery (recovery.c): sent-but-unacked ranges, RACK-TLP, PRR, RRR */
+	struct ft_sendmap sm;
+	struct ft_rack rack;
+	struct ft_prr prr;
+	struct ft_rrr rrr;
 	struct rte_mbuf *rcvq;      /* in-order data not read yet (chain) */
 	struct rte_mbuf *rcvq_tail;
 	uint32_t rcvq_len;
 	struct ft_tcp_ooo *ooo;     /* out-of-order segments, allocated on first use */
+	struct ft_evlog *evlog;     /* event log ring (evlog.h), NULL: not logged */
 	/* timers: one wheel entry armed at the earliest of these deadlines (TSC, 0 = off) */
 	struct ft_timer timer;
 	uint64_t t_rexmt, t_delack, t_persist, t_keep, t_2msl;
+	uint64_t t_rack;            /* RACK reordering timer, also RRR and pacing wake-ups */
+	uint64_t t_tlp;             /* tail loss probe timeout (RFC 8985 §7.2) */
 	uint64_t idle_since;
 	/* application */
 	const struct ft_conn_ops *ops;
@@ -139,10 +155,19 @@ struct ft_tcp_shared {
 	uint64_t time_wait_tsc;
 	uint64_t delack_tsc;
 	uint32_t min_rto_us, max_rto_us;
+	const struct ft_cc_ops *cc;  /* congestion control for new connections */
+	uint32_t sm_entries;       /* sendmap entries per worker (pool capacity) */
+	uint16_t max_burst;        /* segments per send opportunity; the rest is paced */
+	bool rrr;                  /* RACK rapid recovery (tcp-design.md §3.7) */
+	bool ack_batching;         /* finish input once per connection per burst (batch.c) */
+	uint32_t evlog_recs;       /* event log records per connection, 0 = off */
+	uint32_t evlog_conns;      /* event log rings per worker */
 	uint64_t isn_key[2];       /* RFC 6528 secret */
 	uint8_t listen_index[65536]; /* 0 = none, else 1 + index into listeners */
 	struct ft_tcp_listener listeners[FT_TCP_MAX_LISTENERS];
 };
+
+#define FT_TCP_PENDING_MAX 512 /* connections batched per rx burst (batch.c) */
 
 /* Per-worker TCP state. */
 struct ft_tcp_worker {
@@ -151,12 +176,16 @@ struct ft_tcp_worker {
 	struct ft_token_bucket challenge_tb; /* RFC 5961 §7 challenge ACK limit */
 	struct rte_hash *conns;       /* 4-tuple -> tcb */
 	struct rte_mempool *ooo_pool; /* out-of-order blocks (reass.c) */
+	struct ft_sm_pool *sm_pool;   /* sendmap entries of every connection (sendmap.h) */
 	struct ft_tcb *tcbs;          /* max_conns blocks, allocated at setup */
 	struct ft_tcb *free;
 	uint32_t max_conns, n_conns;
 	struct ft_timer_wheel tw;
 	uint16_t next_port;           /* ephemeral port cursor */
 	struct ft_sock_table *socks;  /* socket facade descriptors (socket.c) */
+	struct ft_evlog_pool *evlog_pool; /* event log rings (evlog.h), NULL when off */
+	uint32_t n_pending;           /* connections whose input finishes at the flush */
+	struct ft_tcb *pending[FT_TCP_PENDING_MAX];
 };
 
 /* TCP header flags. */
@@ -212,6 +241,11 @@ void ft_tcp_report_established(struct ft_worker *w, struct ft_tcb *t);
 /* Deliver owed callbacks, run output, finish a deferred close. */
 void ft_tcp_finish_input(struct ft_worker *w, struct ft_tcb *t);
 
+/* batch.c: end-of-input work once per connection per rx burst. */
+void ft_tcp_defer_finish(struct ft_worker *w, struct ft_tcb *t);
+void ft_tcp_batch_forget(struct ft_worker *w, struct ft_tcb *t);
+void ft_tcp_batch_flush(struct ft_worker *w);
+
 /* ack.c */
 enum ft_tcp_ack_verdict { FT_ACK_CONTINUE, FT_ACK_DROP, FT_ACK_CLOSED };
 enum ft_tcp_ack_verdict ft_tcp_process_ack(struct ft_worker *w, struct ft_tcb *t,
@@ -219,6 +253,21 @@ enum ft_tcp_ack_verdict ft_tcp_process_ack(struct ft_worker *w, struct ft_tcb *t
 void ft_tcp_cc_init(struct ft_tcb *t);
 uint32_t ft_tcp_ts_now(const struct ft_worker *w);
 void ft_tcp_rtt_sample_ts(struct ft_worker *w, struct ft_tcb *t, uint32_t tsecr);
+
+/* recovery.c: the sendmap, RACK-TLP, PRR and RRR wired into the connection (RFC 8985,
+ * RFC 9937). now_us everywhere is the worker's cached clock in microseconds. */
+void ft_tcp_rec_init(struct ft_worker *w, struct ft_tcb *t);
+void ft_tcp_rec_sndbuf_changed(struct ft_tcb *t);
+void ft_tcp_rec_ack(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_seg *s,
+		    bool dup);
+int ft_tcp_rec_output(struct ft_worker *w, struct ft_tcb *t, uint32_t cap, int *budget);
+uint64_t ft_tcp_rec_pto_us(const struct ft_tcb *t, uint64_t rto_left_us);
+uint32_t ft_tcp_rec_flight(const struct ft_tcb *t);
+void ft_tcp_rec_on_rto(struct ft_worker *w, struct ft_tcb *t);
+void ft_tcp_rec_on_rack_timer(struct ft_worker *w, struct ft_tcb *t);
+void ft_tcp_rec_on_tlp_timer(struct ft_worker *w, struct ft_tcb *t);
+void ft_tcp_rec_mark_all_lost(struct ft_tcb *t);
+uint64_t ft_tcp_now_us(const struct ft_worker *w);
 
 /* reass.c: receive queue and out-of-order segments. Consume @p m. */
 void ft_tcp_rcv_data(struct ft_worker *w, struct ft_tcb *t, uint32_t seq, struct rte_mbuf *m);
@@ -233,7 +282,13 @@ void ft_tcp_send_ack(struct ft_worker *w, struct ft_tcb *t);
 void ft_tcp_send_syn(struct ft_worker *w, struct ft_tcb *t, bool ack);
 void ft_tcp_send_rst(struct ft_worker *w, struct ft_tcb *t);
 void ft_tcp_respond_rst(struct ft_worker *w, const struct ft_tcp_seg *s);
-void ft_tcp_retransmit_first(struct ft_worker *w, struct ft_tcb *t);
+uint32_t ft_tcp_seg_cap(struct ft_worker *w, const struct ft_tcb *t);
+/* Send [seq, seq + len) of the send buffer, FIN when @p fin; @p why: FT_EVLOG_SEND_* for the
+ * event log. Records nothing (the caller keeps the sendmap). */
+int ft_tcp_send_seg(struct ft_worker *w, struct ft_tcb *t, uint32_t seq, uint32_t len, bool fin,
+		    uint16_t why);
+/* One segment of new data ignoring cwnd (the tail loss probe): @return bytes sent, 0 if none. */
+int ft_tcp_send_new(struct ft_worker *w, struct ft_tcb *t, uint32_t cap, uint16_t sm_flags);
 void ft_tcp_send_probe(struct ft_worker *w, struct ft_tcb *t);
 void ft_tcp_send_keepalive(struct ft_worker *w, struct ft_tcb *t);
 
@@ -255,6 +310,9 @@ void ft_tcp_timers_on_zero_window(struct ft_worker *w, struct ft_tcb *t);
 void ft_tcp_timers_on_time_wait(struct ft_worker *w, struct ft_tcb *t);
 void ft_tcp_timers_on_fin_wait_2(struct ft_worker *w, struct ft_tcb *t);
 void ft_tcp_timers_on_rx(struct ft_worker *w, struct ft_tcb *t);
+void ft_tcp_timers_on_rack(struct ft_worker *w, struct ft_tcb *t, uint64_t us);
+void ft_tcp_timers_on_pace(struct ft_worker *w, struct ft_tcb *t, uint64_t us);
+void ft_tcp_timers_on_probe(struct ft_worker *w, struct ft_tcb *t);
 void ft_tcp_timers_stop(struct ft_worker *w, struct ft_tcb *t);
 void ft_tcp_timers_advance(struct ft_worker *w);
 void ft_tcp_timers_fire(struct ft_worker *w, struct ft_tcb *t, uint64_t now);

@@ -9,6 +9,7 @@
  */
 #include "core/clock.h"
 #include "core/worker.h"
+#include "tcp/evlog.h"
 #include "tcp/seq.h"
 #include "tcp/tcp.h"
 
@@ -21,7 +22,8 @@
 static void
 rearm(struct ft_worker *w, struct ft_tcb *t)
 {
-	uint64_t d[] = { t->t_rexmt, t->t_delack, t->t_persist, t->t_2msl, t->t_keep };
+	uint64_t d[] = { t->t_rexmt, t->t_delack, t->t_persist, t->t_2msl, t->t_keep, t->t_rack,
+			 t->t_tlp };
 	uint64_t next = UINT64_MAX;
 
 	for (unsigned int i = 0; i < RTE_DIM(d); i++)
@@ -40,6 +42,17 @@ persisting(const struct ft_tcb *t)
 	return t->state >= FT_TCP_ESTABLISHED && t->snd_wnd == 0;
 }
 
+/* (Re)arm the tail loss probe after a send or an ACK of new data (RFC 8985 §7.2), never
+ * beyond the pending RTO. */
+static void
+arm_tlp(struct ft_worker *w, struct ft_tcb *t)
+{
+	uint64_t rto_left = t->t_rexmt > w->now ? ft_clock_tsc_to_us(t->t_rexmt - w->now) : 0;
+	uint64_t pto = t->t_rexmt != 0 ? ft_tcp_rec_pto_us(t, rto_left) : 0;
+
+	t->t_tlp = pto != 0 ? w->now + ft_clock_us_to_tsc(pto) : 0;
+}
+
 /* Data or a SYN went out: start the retransmission timer if it is not running (§5.1). */
 void
 ft_tcp_timers_on_send(struct ft_worker *w, struct ft_tcb *t)
@@ -51,8 +64,10 @@ ft_tcp_timers_on_send(struct ft_worker *w, struct ft_tcb *t)
 	if (t->t_rexmt == 0) {
 		t->t_rexmt = w->now + ft_clock_us_to_tsc(ft_rtt_rto(&t->rtt));
 		t->t_persist = 0;
-		rearm(w, t);
 	}
+	if (t->t_tlp == 0)
+		arm_tlp(w, t);
+	rearm(w, t);
 }
 
 /* New data acknowledged: restart, or stop when all is acknowledged (§5.2, §5.3). */
@@ -68,6 +83,37 @@ ft_tcp_timers_on_ack(struct ft_worker *w, struct ft_tcb *t)
 	t->t_persist = 0;
 	t->t_rexmt = t->snd_una == t->snd_max ? 0 :
 		     w->now + ft_clock_us_to_tsc(ft_rtt_rto(&t->rtt));
+	arm_tlp(w, t);
+	rearm(w, t);
+}
+
+/* RACK's reordering timer (RFC 8985 §6.2 step 5): fire in @p us; 0 stops it. */
+void
+ft_tcp_timers_on_rack(struct ft_worker *w, struct ft_tcb *t, uint64_t us)
+{
+	t->t_rack = us != 0 ? w->now + ft_clock_us_to_tsc(us) : 0;
+	rearm(w, t);
+}
+
+/* Sending stopped at the burst limit, or a lost segment waits for its RRR slot: come back in
+ * @p us (or earlier, if already due). */
+void
+ft_tcp_timers_on_pace(struct ft_worker *w, struct ft_tcb *t, uint64_t us)
+{
+	uint64_t at = w->now + ft_clock_us_to_tsc(us);
+
+	if (t->t_rack == 0 || at < t->t_rack) {
+		t->t_rack = at;
+		rearm(w, t);
+	}
+}
+
+/* A tail loss probe went out: the RTO, not another probe, guards it (RFC 8985 §7.3). */
+void
+ft_tcp_timers_on_probe(struct ft_worker *w, struct ft_tcb *t)
+{
+	t->t_tlp = 0;
+	t->t_rexmt = w->now + ft_clock_us_to_tsc(ft_rtt_rto(&t->rtt));
 	rearm(w, t);
 }
 
@@ -89,7 +135,7 @@ ft_tcp_timers_on_zero_window(struct ft_worker *w, struct ft_tcb *t)
 
 	if (t->t_persist != 0 || t->sb.len == 0)
 		return;
-	t->t_rexmt = 0;
+	t->t_rexmt = t->t_tlp = 0;
 	ms = PERSIST_MIN_MS << (t->persist_shift < 10 ? t->persist_shift : 10);
 	ms = RTE_MIN(ms, (uint32_t)PERSIST_MAX_MS);
 	t->t_persist = w->now + ft_clock_ms_to_tsc(ms);
@@ -99,7 +145,7 @@ ft_tcp_timers_on_zero_window(struct ft_worker *w, struct ft_tcb *t)
 void
 ft_tcp_timers_on_time_wait(struct ft_worker *w, struct ft_tcb *t)
 {
-	t->t_rexmt = t->t_persist = t->t_delack = 0;
+	t->t_rexmt = t->t_persist = t->t_delack = t->t_rack = t->t_tlp = 0;
 	t->t_2msl = w->now + w->tcp->sh->time_wait_tsc;
 	rearm(w, t);
 }
@@ -145,6 +191,7 @@ void
 ft_tcp_timers_stop(struct ft_worker *w, struct ft_tcb *t)
 {
 	t->t_rexmt = t->t_delack = t->t_persist = t->t_2msl = t->t_keep = 0;
+	t->t_rack = t->t_tlp = 0;
 	ft_timer_cancel(&w->tcp->tw, &t->timer);
 }
 
@@ -172,15 +219,10 @@ rexmt_fired(struct ft_worker *w, struct ft_tcb *t)
 		ft_tcp_timers_on_send(w, t);
 		return;
 	}
-	/* RFC 6582 §4 sets recover = snd_max after an RTO so that duplicate ACKs caused by
-	 * resending data the receiver already holds do not start fast recovery. With SACK the
-	 * receiver's cumulative ACK jumps past what it holds, so those duplicates do not arise,
-	 * and holding fast retransmit back would turn every further loss of the window into
-	 * another timeout: recover starts at snd_una instead. */
-	ft_cc_newreno.on_rto(&t->cc, t->snd_max - t->snd_una,
-			     (t->flags & FT_TF_SACK_OK) ? t->snd_una : t->snd_max,
-			     t->rtt.backoff > 1);
-	t->snd_nxt = t->snd_una; /* go back: resend from the first unacknowledged byte */
+	/* Everything outstanding is lost (RFC 8985 §6.3); output resends it under the
+	 * collapsed window, oldest first. */
+	ft_tcp_rec_on_rto(w, t);
+	ft_evlog_cc(t, w->now, FT_EVLOG_WHY_RTO, ft_tcp_rec_flight(t));
 	ft_tcp_output(w, t);
 	ft_tcp_timers_on_send(w, t);
 }
@@ -217,12 +259,23 @@ ft_tcp_timers_fire(struct ft_worker *w, struct ft_tcb *t, uint64_t now)
 	}
 	if (t->t_persist != 0 && t->t_persist <= now)
 		persist_fired(w, t);
+	if (t->t_rack != 0 && t->t_rack <= now) {
+		ft_evlog_timer_fire(t, now, FT_EVLOG_TMR_RACK, t->t_rack);
+		t->t_rack = 0;
+		ft_tcp_rec_on_rack_timer(w, t);
+	}
+	if (t->t_tlp != 0 && t->t_tlp <= now) {
+		ft_evlog_timer_fire(t, now, FT_EVLOG_TMR_TLP, t->t_tlp);
+		t->t_tlp = 0;
+		ft_tcp_rec_on_tlp_timer(w, t);
+	}
 	if (t->t_keep != 0 && t->t_keep <= now) {
 		keep_fired(w, t);
 		if (t->flags & FT_TF_DEAD)
 			return;
 	}
 	if (t->t_rexmt != 0 && t->t_rexmt <= now) {
+		ft_evlog_timer_fire(t, now, FT_EVLOG_TMR_RTO, t->t_rexmt);
 		rexmt_fired(w, t);
 		if (t->state == FT_TCP_CLOSED || (t->flags & FT_TF_DEAD))
 			return;

@@ -16,6 +16,9 @@ packets exchanged as "#" lines on failure):
     echo     against fasttcp-echo (port 7): handshake and options, MSS and peer window, RFC 5961
              RST/SYN/ACK checks, out-of-window, PAWS, SACK, D-SACK, delayed ACK, zero-window
              probing, passive close, malformed segments and closed ports
+    recovery against fasttcp-echo as the sender of its echo: RACK loss detection and its
+             reordering window, tail loss probes (with and without D-SACK), fast retransmit
+             without SACK, RTO (SACK marks kept), a SACK attack (RFC 8985, 5681, 6298)
     close    against fasttcp-httpd (port 80, "Connection: close": the stack closes first):
              simultaneous close (CLOSING), TIME-WAIT and a retransmitted FIN in TIME-WAIT
     simopen  against fasttcp-get (the stack connects to us): simultaneous open
@@ -105,6 +108,8 @@ class Seg:
         self.opts = parse_opts(tcp[20:doff])
         self.payload = bytes(tcp[doff:])
         self.len = len(self.payload)
+        self.rexmit = False   # data starting below the highest end seen before (Conn.absorb)
+        self.dropped = False  # "lost" on the way to us: Conn.drop said so
 
     @property
     def ts(self):
@@ -204,6 +209,11 @@ class Conn:
         self.trace = []
         self.last_tsval = None
         self.accept_data = self.win != 0  # a zero-window receiver takes no data
+        self.drop = None         # predicate(seg): the segment is lost before it reaches us
+        self.seen_end = None     # highest end of the stack's data seen (dropped included)
+        self.rexmits = []        # the stack's retransmissions (Seg.rexmit), dropped included
+        self.lost = []           # the segments self.drop took
+        self.hs_hold = 0.0       # how long connect() held the final ACK of the handshake
 
     # --- formatting ---------------------------------------------------------------------
     def _rel_ours(self, v):
@@ -267,7 +277,12 @@ class Conn:
         if flags & F_ACK and (self.acked is None or sdiff(ack, self.acked) > 0):
             self.acked = ack
         ostr = " ".join("%s" % (o[0] if o[1] in (None, b"") else "%s=%s" % o) for o in opts
-                        if o[0] != "NOP")
+                        if o[0] not in ("NOP", "SAck"))
+        for o in opts:
+            if o[0] == "SAck":  # relative to the stack's ISS, like the trace's ack numbers
+                v = [self._rel_theirs(x) for x in o[1]]
+                ostr += " sack=" + ",".join("%d-%d" % (v[i], v[i + 1])
+                                            for i in range(0, len(v) - 1, 2))
         self.log_out(flags, seq, ack, win, len(payload), ostr, note)
         t = self.w.send_raw(p)
         if own_seq and advance:
@@ -280,7 +295,21 @@ class Conn:
 
     # --- receiving ----------------------------------------------------------------------
     def absorb(self, s):
-        """Record a received segment: data, FIN, the stack's TSval."""
+        """Record a received segment: data, FIN, the stack's TSval. A segment self.drop
+        selects is only traced (marked dropped): the receiver we play never saw it."""
+        if s.len and self.irs is not None:
+            if self.seen_end is not None and sdiff(s.seq, self.seen_end) < 0:
+                s.rexmit = True
+                self.rexmits.append(s)
+            end = sadd(s.seq, s.len)
+            if self.seen_end is None or sdiff(end, self.seen_end) > 0:
+                self.seen_end = end
+        if self.drop is not None and self.drop(s):
+            s.dropped = True
+            self.lost.append(s)
+            self.log_in(s)
+            self.trace[-1] += " (dropped)"
+            return
         self.log_in(s)
         if s.ts:
             self.ts_recent = s.ts[0]
@@ -356,8 +385,9 @@ class Conn:
             o += [("NOP", None), ("WScale", self.ws)]
         return o
 
-    def connect(self, syn_win=4000, final_win=None, opts=None, tries=3):
-        """Three-way handshake. @return (synack, syn_tsval) or (None, ...)."""
+    def connect(self, syn_win=4000, final_win=None, opts=None, tries=3, ack_delay=0.0):
+        """Three-way handshake; the final ACK is held ack_delay seconds (the stack's first
+        RTT sample). @return (synack, syn_tsval) or (None, ...)."""
         opts = opts if opts is not None else self.syn_opts()
         tsv = next((o[1][0] for o in opts if o[0] == "Timestamp"), None)
         sa = None
@@ -371,7 +401,10 @@ class Conn:
             return sa, tsv
         self.irs = sa.seq
         self.rcv_nxt = sadd(sa.seq, 1)
-        self.send_ack(win=self.win if final_win is None else final_win)
+        if ack_delay > 0:
+            time.sleep(max(sa.t + ack_delay - time.monotonic(), 0))
+        t = self.send_ack(win=self.win if final_win is None else final_win)
+        self.hs_hold = t - sa.t
         return sa, tsv
 
     def echo_roundtrip(self, data, timeout=2.0):
@@ -394,6 +427,33 @@ class Conn:
             if s is not None and s.len:
                 self.send_ack()
         return len(self.data) >= n
+
+    def sack_blocks(self, recent=None, limit=3):
+        """SACK blocks (RFC 2018 4) for the out-of-order data we hold: contiguous runs above
+        rcv_nxt, the one holding sequence number recent first, then the highest first."""
+        runs = []
+        for sq in sorted(self.rx, key=lambda q: sdiff(q, self.rcv_nxt)):
+            e = sadd(sq, len(self.rx[sq]))
+            if sdiff(sq, self.rcv_nxt) <= 0:
+                continue
+            if runs and sdiff(sq, runs[-1][1]) <= 0:
+                if sdiff(e, runs[-1][1]) > 0:
+                    runs[-1][1] = e
+            else:
+                runs.append([sq, e])
+        runs = [tuple(r) for r in runs][::-1]
+        if recent is not None:
+            runs.sort(key=lambda r: not (sdiff(recent, r[0]) >= 0 and sdiff(r[1], recent) > 0))
+        return runs[:limit]
+
+    def sack_opts(self, blocks):
+        """Options of an ACK carrying SACK blocks [(left, right), ...] (with TS: at most 3)."""
+        o = []
+        if self.use_ts:
+            o = [("NOP", None), ("NOP", None), ("Timestamp", (self.tsval(), self.ts_recent))]
+        if blocks:
+            o += [("NOP", None), ("NOP", None), ("SAck", tuple(v for b in blocks for v in b))]
+        return o
 
     def blk(self, b, base):
         """A SACK block as data offsets from base, "start-end"."""
@@ -1089,6 +1149,533 @@ class EchoPhase(Phase):
             zw.reset()
 
 
+RKEYS = ("tcp_rack_lost", "tcp_fast_rexmt", "tcp_rexmt_segs", "tcp_tlp", "tcp_tlp_repaired",
+         "tcp_dsack_rx", "tcp_rrr", "tcp_sendmap_full", "tcp_rto")
+
+
+# =================================================================================================
+class RecoveryPhase(Phase):
+    """Checks 17-23 against fasttcp-echo: sender-side loss recovery. The stack's data is its
+    echo of ours; we play a receiver that loses chosen segments (Conn.drop), decide what it
+    acknowledges and SACKs, and time the stack's retransmissions: RACK (RFC 8985 6), TLP (7),
+    fast retransmit without SACK (RFC 5681 3.2), the RTO (RFC 6298, RFC 8985 6.3) and the
+    sendmap's SACK-attack defence (tcp-design.md 1.5, 2).
+
+    Timing. On a tap the RTT is far below a millisecond, so the PTO (2 * SRTT) would be
+    shorter than Scapy's reaction time. rtt_conn() therefore holds the handshake's ACK and the
+    ACK of a warm-up echo DELAY seconds: the stack measures SRTT ~ RACK.min_RTT ~ DELAY
+    (40 ms), so the PTO is ~80 ms and reo_wnd = min_RTT / 4 ~10 ms, while the RTO stays at
+    min_rto_ms (200 ms). Latencies are taken from our own send and receive times; scheduling
+    noise on this side only lengthens them, so lower bounds are firm and upper bounds carry a
+    25-60 ms margin.
+    """
+
+    MSS = 500        # the MSS we announce: the stack's segments carry 488 bytes (TS takes 12)
+    SMSS = 488
+    DELAY = 0.04
+    MIN_RTO = 0.2    # tcp_crafted.sh: min_rto_ms = 200
+
+    def run(self):
+        steps = [self.t_rack_sack, self.t_rack_reo_wnd, self.t_tlp, self.t_tlp_one_segment,
+                 self.t_tlp_dsack, self.t_dupacks, self.t_rto, self.t_rto_keeps_sack,
+                 self.t_sack_attack]
+        for st in steps:
+            try:
+                st()
+            except Exception as e:  # a harness error must not hide the other checks
+                import traceback
+                self.check(False, "%s raised %s: %s" % (st.__name__, type(e).__name__, e),
+                           traceback.format_exc().splitlines()[-6:])
+        self.wire.close()
+        return 0 if self.failed == 0 else 1
+
+    # --- helpers ------------------------------------------------------------------------
+    @staticmethod
+    def rdesc(d, keys=RKEYS):
+        return ", ".join("%s +%d" % (k[4:], d.get(k, 0)) for k in keys)
+
+    def rtt_conn(self, num, sack=True):
+        """A connection (our MSS 500, window 1023 << 7) whose RTT the stack measures as about
+        DELAY: the handshake's ACK and the ACK of a 2-segment warm-up echo are held that long.
+        @return (conn, hold) with hold the warm-up ACK's measured delay (about RACK.min_RTT),
+        or (None, None). conn.srtt is what the stack's SRTT must be after these two samples
+        (RFC 6298 2.2-2.3; timestamps tick in ms, hence +1 ms)."""
+        c = self.new_conn(mss=self.MSS, win=1023, sack=sack)
+        c.connect(ack_delay=self.DELAY)
+        if c.rcv_nxt is None:
+            self.check(False, "(%d) handshake" % num, c.dump())
+            return None, None
+        data = pattern(2 * self.SMSS, num)
+        start = len(c.data)
+        c.send(F_ACK | F_PSH, payload=data)
+        end = time.monotonic() + 2
+        last = None
+        while len(c.data) - start < len(data) and time.monotonic() < end:
+            s = c.recv(end - time.monotonic())
+            if s is not None and s.len:
+                last = s.t
+        if bytes(c.data[start:]) != data:
+            self.check(False, "(%d) warm-up echo of %d bytes" % (num, len(data)), c.dump())
+            return None, None
+        time.sleep(max(last + self.DELAY - time.monotonic(), 0))
+        t = c.send_ack(note="warm-up ACK, held")
+        c.srtt = 7 / 8 * c.hs_hold + 1 / 8 * (t - last) + 0.001
+        return c, t - last
+
+    def send_data(self, c, data):
+        """Send data to echo in 2-segment pieces (976 bytes): the stack answers each piece
+        with two segments in one output pass. @return the first send time."""
+        t0 = None
+        for i in range(0, len(data), 2 * self.SMSS):
+            t = c.send(F_ACK | F_PSH, payload=data[i:i + 2 * self.SMSS])
+            t0 = t0 or t
+        return t0
+
+    def finish(self, c, start, data, num, what, more=1000):
+        """ACK all, read the rest of the echo, then echo `more` bytes: the connection goes
+        on. One check."""
+        c.drop = None
+        c.send_ack()
+        c.read_echo(start + len(data), 2.0)
+        got = bytes(c.data[start:start + len(data)]) == data
+        alive = got and c.echo_roundtrip(pattern(more, num))
+        self.check(alive, "(%d) %s: the %d bytes arrive intact and %d more bytes echo "
+                   "afterwards" % (num, what, len(data), more), c.dump(16))
+        c.reset()
+        return alive
+
+    # --- (17) RACK with SACK ------------------------------------------------------------
+    def t_rack_sack(self):
+        c, hold = self.rtt_conn(17)
+        if c is None:
+            return
+        n = 8
+        R = c.rcv_nxt
+        c.drop = lambda s: s.len > 0 and s.seq == R and not s.rexmit
+        data = pattern(n * self.SMSS, 17)
+        start = len(c.data)
+        before = self.counters()
+        self.send_data(c, data)
+        t_sack = rex = first = None
+        sacks = 0
+        end = time.monotonic() + 1.0
+        while rex is None and time.monotonic() < end:
+            s = c.recv(end - time.monotonic())
+            if s is None or not s.len:
+                continue
+            if s.dropped:
+                first = s
+            elif s.seq == R:
+                rex = s
+            elif not s.rexmit:
+                t = c.send_ack(ack=R, opts=c.sack_opts(c.sack_blocks(s.seq)), note="SACK")
+                t_sack = t_sack or t
+                sacks += 1
+        c.collect(0.02)  # whatever else the repair sends (SACKed data must not be resent)
+        d = self.delta(before, self.counters())
+        lat = (rex.t - t_sack) * 1000 if rex and t_sack else -1
+        age = (rex.t - first.t) * 1000 if rex and first else -1
+        limit = min(100.0, 2000 * c.srtt)  # below the PTO (2 * SRTT) and the 200 ms RTO
+        self.check(rex is not None and first is not None and rex.len == self.SMSS and
+                   0 <= lat < limit and d.get("tcp_rack_lost", 0) >= 1 and
+                   d.get("tcp_fast_rexmt", 0) == 1 and d.get("tcp_rto", 0) == 0 and
+                   d.get("tcp_tlp", 0) == 0,
+                   "(17) RFC 8985 6.2: %d segments, the peer SACKs 2..%d (%d ACKs) and never "
+                   "gets 1 -> segment 1 resent %.1f ms after the first SACK, %.1f ms after it "
+                   "was sent (limit %.0f ms: under the PTO ~2 SRTT = %.0f ms and the 200 ms RTO)"
+                   "; %s" % (n, n, sacks, lat, age, limit, 2000 * c.srtt, self.rdesc(d)),
+                   [self.fmt_delta(interesting(d))] + c.dump(24))
+        others = [x for x in c.rexmits if x.seq != R]
+        self.check(not others,
+                   "(17) RFC 6675 / RFC 8985: no SACKed segment is resent (other "
+                   "retransmissions: %s)" % (["+%d len %d" % (sdiff(x.seq, R), x.len)
+                                              for x in others] or "none"), c.dump(24))
+        self.finish(c, start, data, 17, "after the repair the peer ACKs everything")
+
+    # --- (18) RACK is time-based: one SACKed segment --------------------------------------
+    def t_rack_reo_wnd(self):
+        c, hold = self.rtt_conn(18)
+        if c is None:
+            return
+        R, S = c.rcv_nxt, self.SMSS
+        c.drop = lambda s: s.len > 0 and s.seq == R and not s.rexmit
+        data = pattern(2 * S, 18)
+        start = len(c.data)
+        before = self.counters()
+        self.send_data(c, data)  # one piece: both segments leave in one pass, same xmit_ts
+        s2 = c.expect(lambda s: s.len > 0 and s.seq == sadd(R, S), 1.0)
+        if s2 is None:
+            self.check(False, "(18) the stack sends 2 segments", c.dump())
+            return
+        # Hold the SACK as long as the warm-up's ACKs: RACK.rtt and min_RTT stay ~DELAY.
+        time.sleep(max(s2.t + hold - time.monotonic(), 0))
+        t_sack = c.send_ack(ack=R, opts=c.sack_opts([(sadd(R, S), sadd(R, 2 * S))]),
+                            note="SACK of segment 2 only")
+        rex = c.expect(lambda s: s.len > 0 and s.seq == R and not s.dropped, 0.5)
+        d = self.delta(before, self.counters())
+        lat = (rex.t - t_sack) * 1000 if rex else -1
+        age = (rex.t - c.lost[0].t) * 1000 if rex and c.lost else -1
+        reo = hold * 1000 / 4
+        lo, hi = reo / 2, reo + 25
+        self.check(rex is not None and lo <= lat <= hi and d.get("tcp_rack_lost", 0) >= 1 and
+                   d.get("tcp_rto", 0) == 0 and d.get("tcp_tlp", 0) == 0,
+                   "(18) RFC 8985 6.2 steps 4-5: one segment SACKed beyond the hole (1 dupack, "
+                   "under DupThresh) -> the hole is resent %.1f ms after the SACK, within "
+                   "[%.1f, %.1f] ms around reo_wnd = min_RTT/4 = %.1f ms (min_RTT ~ %.0f ms "
+                   "held ACKs), %.1f ms after its first transmission (RACK.rtt + reo_wnd ~ "
+                   "%.0f ms): time-based, neither at once nor at the RTO; %s" % (
+                       lat, lo, hi, reo, hold * 1000, age, hold * 1250, self.rdesc(d)),
+                   [self.fmt_delta(interesting(d))] + c.dump(16))
+        self.finish(c, start, data, 18, "after the repair")
+
+    # --- (19) (20) TLP --------------------------------------------------------------------
+    def tlp_flight(self, num, drop_last, ack_before_probe):
+        """Send 4 segments' worth; optionally lose the last; optionally ACK segments 1-3
+        (held like the warm-up). @return (conn, R, data, start, t_first, t_ack, probe,
+        before, hold) or None."""
+        c, hold = self.rtt_conn(num)
+        if c is None:
+            return None
+        R, S = c.rcv_nxt, self.SMSS
+        last = sadd(R, 3 * S)
+        if drop_last:
+            c.drop = lambda s: s.len > 0 and s.seq == last and not s.rexmit
+        data = pattern(4 * S, num)
+        start = len(c.data)
+        before = self.counters()
+        self.send_data(c, data)
+        segs = []
+        end = time.monotonic() + 1.0
+        while (c.seen_end is None or sdiff(c.seen_end, sadd(R, 4 * S)) < 0) and \
+                time.monotonic() < end:
+            s = c.recv(end - time.monotonic())
+            if s is not None and s.len:
+                segs.append(s)
+        if not segs:
+            self.check(False, "(%d) the stack sends 4 segments" % num, c.dump())
+            return None
+        t_ack = None
+        if ack_before_probe:
+            time.sleep(max(segs[-1].t + hold - time.monotonic(), 0))
+            t_ack = c.send_ack(ack=sadd(R, 3 * S), note="ACK of 1-3, held")
+        probe = c.expect(lambda s: s.len > 0 and s.rexmit, 1.0)
+        return c, R, data, start, segs[0].t, t_ack, probe, before, hold
+
+    def tlp_repaired(self, c, R, data, start, before, num, what):
+        """ACK the probe, then echo a block: once the cumulative ACK passes TLP.end_seq the
+        loss the probe repaired gets its congestion response (RFC 8985 7.4.2)."""
+        c.drop = None
+        c.send_ack(note="ACK all, probe included")
+        time.sleep(0.02)
+        mid = self.delta(before, self.counters())
+        ok = c.echo_roundtrip(pattern(1000, num))
+        after = self.wait_counter("tcp_tlp_repaired", before["tcp_tlp_repaired"] + 1, 1.0)
+        d = self.delta(before, after)
+        self.check(ok and bytes(c.data[start:start + len(data)]) == data and
+                   d.get("tcp_tlp_repaired", 0) == 1 and d.get("tcp_fast_rexmt", 0) == 0,
+                   "(%d) RFC 8985 7.4.2: %s: the probe repaired the tail loss -> congestion "
+                   "response once the ACK passes TLP.end_seq (tlp_repaired +%d at the probe's "
+                   "ACK, +%d after 1000 more bytes; echo intact: %s)" % (
+                       num, what, mid.get("tcp_tlp_repaired", 0),
+                       d.get("tcp_tlp_repaired", 0), ok),
+                   [self.fmt_delta(interesting(d))] + c.dump(16))
+        c.reset()
+
+    def t_tlp(self):
+        r = self.tlp_flight(19, drop_last=True, ack_before_probe=False)
+        if r is None:
+            return
+        c, R, data, start, t_first, _, probe, before, hold = r
+        d = self.delta(before, self.counters())
+        lat = (probe.t - t_first) * 1000 if probe else -1
+        lo, hi = 1500 * c.srtt, 2000 * c.srtt + 30
+        self.check(probe is not None and probe.seq == sadd(R, 3 * self.SMSS) and
+                   probe.len == self.SMSS and lo <= lat <= hi and
+                   d.get("tcp_tlp", 0) == 1 and d.get("tcp_rto", 0) == 0,
+                   "(19) RFC 8985 7.2-7.3: 4 segments, the last lost and no ACK -> probe (the "
+                   "last segment again: %s) %.1f ms after the flight, within [%.0f, %.0f] ms "
+                   "around PTO = 2 SRTT (SRTT ~ %.0f ms), before the 200 ms RTO; %s" % (
+                       "seq +%d len %d" % (sdiff(probe.seq, R), probe.len) if probe else "none",
+                       lat, lo, hi, c.srtt * 1000, self.rdesc(d)),
+                   [self.fmt_delta(interesting(d))] + c.dump(16))
+        self.tlp_repaired(c, R, data, start, before, 19, "probe ACKed")
+
+    def t_tlp_one_segment(self):
+        r = self.tlp_flight(19, drop_last=True, ack_before_probe=True)
+        if r is None:
+            return
+        c, R, data, start, _, t_ack, probe, before, hold = r
+        d = self.delta(before, self.counters())
+        lat = (probe.t - t_ack) * 1000 if probe and t_ack else -1
+        # PTO = min(2 SRTT + WCDelAckT, time to the RTO) = the RTO: 200 ms after our ACK.
+        lo, hi = 2000 * c.srtt + 60, self.MIN_RTO * 1000 + 60
+        self.check(probe is not None and probe.seq == sadd(R, 3 * self.SMSS) and
+                   lo <= lat <= hi and d.get("tcp_tlp", 0) == 1 and d.get("tcp_rto", 0) == 0,
+                   "(19) RFC 8985 7.2: ACK of all but the last segment -> one segment in "
+                   "flight, PTO = min(2 SRTT + WCDelAckT 200 ms, RTO left) = the RTO: the probe "
+                   "(%s) comes %.1f ms after our ACK, within [%.0f, %.0f] ms, and replaces the "
+                   "RTO; %s" % (
+                       "seq +%d len %d" % (sdiff(probe.seq, R), probe.len) if probe else "none",
+                       lat, lo, hi, self.rdesc(d)),
+                   [self.fmt_delta(interesting(d))] + c.dump(16))
+        self.tlp_repaired(c, R, data, start, before, 19, "one segment left, probe ACKed")
+
+    def t_tlp_dsack(self):
+        r = self.tlp_flight(20, drop_last=False, ack_before_probe=False)
+        if r is None:
+            return
+        c, R, data, start, t_first, _, probe, before, hold = r
+        if probe is None:
+            self.check(False, "(20) RFC 8985 7.3: a probe after the unacknowledged flight",
+                       c.dump(16))
+            return
+        c.send_ack(ack=sadd(R, 4 * self.SMSS),
+                       opts=c.sack_opts([(probe.seq, sadd(probe.seq, probe.len))]),
+                       note="ACK all + D-SACK of the probe")
+        ok = c.echo_roundtrip(pattern(1000, 20))
+        time.sleep(0.05)
+        d = self.delta(before, self.counters())
+        self.check(ok and bytes(c.data[start:start + len(data)]) == data and
+                   d.get("tcp_tlp", 0) == 1 and d.get("tcp_dsack_rx", 0) == 1 and
+                   d.get("tcp_tlp_repaired", 0) == 0 and d.get("tcp_fast_rexmt", 0) == 0 and
+                   d.get("tcp_rto", 0) == 0,
+                   "(20) RFC 8985 7.4.1, RFC 2883: every segment arrived, only the ACKs were "
+                   "lost: the probe (%.1f ms after the flight) is answered with an ACK of all "
+                   "and a D-SACK of it -> no congestion response, even after 1000 more bytes; "
+                   "%s" % ((probe.t - t_first) * 1000, self.rdesc(d)),
+                   [self.fmt_delta(interesting(d))] + c.dump(16))
+        c.reset()
+
+    # --- (21) fast retransmit without SACK -------------------------------------------------
+    def t_dupacks(self):
+        c = self.new_conn(mss=self.MSS, win=1023, sack=False)
+        sa, _ = c.connect()
+        if sa is None or sa.opts.get("sackok") or not c.echo_roundtrip(pattern(976, 21)):
+            self.check(False, "(21) connection without SACK-permitted (SYN-ACK SACK-perm: %s)"
+                       % (sa and sa.opts.get("sackok")), c.dump())
+            return
+        R, S = c.rcv_nxt, self.SMSS
+        c.drop = lambda s: s.len > 0 and s.seq == R and not s.rexmit
+        data = pattern(6 * S, 21)
+        start = len(c.data)
+        before = self.counters()
+        t0 = self.send_data(c, data)
+        dups = 0
+        hold = 0.12  # the RTO is 200 ms after the first send
+        end = t0 + hold
+        while time.monotonic() < end:
+            s = c.recv(end - time.monotonic())
+            if s is None or not s.len or s.dropped or s.rexmit:
+                continue
+            if dups < 2:
+                c.send_ack(ack=R, note="dupack %d" % (dups + 1))
+                dups += 1
+        early = list(c.rexmits)
+        mid = self.delta(before, self.counters())
+        t3 = c.send_ack(ack=R, note="dupack 3")
+        rex = c.expect(lambda s: s.len > 0 and s.seq == R and s.rexmit, 0.3)
+        lat = (rex.t - t3) * 1000 if rex else -1
+        # Hold back the ACK that fills the hole for 30 ms: whatever else the fast retransmit
+        # sends shows up.
+        c.collect(0.03)
+        d = self.delta(before, self.counters())
+        self.check(dups == 2 and not early and mid.get("tcp_fast_rexmt", 0) == 0 and
+                   rex is not None and 0 <= lat < 50 and rex.t - t0 < self.MIN_RTO and
+                   d.get("tcp_fast_rexmt", 0) == 1 and d.get("tcp_rto", 0) == 0,
+                   "(21) RFC 5681 3.2 (no SACK): 2 duplicate ACKs -> nothing resent for %.0f "
+                   "ms (%d retransmissions, fast_rexmt +%d); the 3rd -> segment 1 resent %.1f "
+                   "ms later, %.0f ms after the first send (< 200 ms RTO); %s" % (
+                       hold * 1000, len(early), mid.get("tcp_fast_rexmt", 0), lat,
+                       (rex.t - t0) * 1000 if rex else -1, self.rdesc(d)),
+                   [self.fmt_delta(interesting(d))] + c.dump(20))
+        others = [x for x in c.rexmits if x.seq != R]
+        self.check(rex is not None and not others,
+                   "(21) RFC 5681 3.2 step 4, RFC 6582 3.2: the fast retransmit resends only "
+                   "the missing segment (other segments resent within 30 ms: %s)" % (
+                       ["+%d len %d" % (sdiff(x.seq, R), x.len) for x in others] or "none"),
+                   c.dump(20))
+        self.finish(c, start, data, 21, "after the repair")
+
+    # --- (22) RTO -------------------------------------------------------------------------
+    def t_rto(self):
+        c, hold = self.rtt_conn(22)
+        if c is None:
+            return
+        R, S = c.rcv_nxt, self.SMSS
+        last = sadd(R, 3 * S)
+        st = {"open": False}
+        # Every segment is lost (the probe too) but a retransmission of the first.
+        c.drop = lambda s: not st["open"] and s.len > 0 and not (s.rexmit and s.seq == R)
+        data = pattern(4 * S, 22)
+        start = len(c.data)
+        before = self.counters()
+        self.send_data(c, data)
+        first = c.expect(lambda s: s.len > 0, 1.0)
+        r1 = c.expect(lambda s: s.len > 0 and s.rexmit, 1.0)
+        probe = None
+        if r1 is not None and first is not None and r1.seq == last and \
+                r1.t - first.t < 0.75 * self.MIN_RTO:
+            probe, r1 = r1, c.expect(lambda s: s.len > 0 and s.rexmit, 1.0)
+        window = [x for x in c.collect(0.03) if x.len]
+        mid = self.delta(before, self.counters())
+        ref = probe or first
+        lat = (r1.t - ref.t) * 1000 if r1 and ref else -1
+        lo, hi = 900 * self.MIN_RTO, 1000 * self.MIN_RTO + 100
+        self.check(r1 is not None and r1.seq == R and lo <= lat <= hi and
+                   mid.get("tcp_rto", 0) == 1 and mid.get("tcp_tlp", 0) == (1 if probe else 0),
+                   "(22) RFC 6298 5, RFC 8985 6.3: nothing acknowledged -> %s; the RTO fires "
+                   "%.1f ms after %s (within [%.0f, %.0f] ms; min_rto 200 ms) and resends "
+                   "from snd_una (%s); %s" % (
+                       "TLP probe %.0f ms after the flight" % ((probe.t - first.t) * 1000)
+                       if probe else "no probe", lat, "the probe" if probe else "the flight",
+                       lo, hi, "seq +%d len %d" % (sdiff(r1.seq, R), r1.len) if r1 else "none",
+                       self.rdesc(mid)),
+                   [self.fmt_delta(interesting(mid))] + c.dump(16))
+        self.check(r1 is not None and not window,
+                   "(22) RFC 5681 3.1: after the RTO the loss window is 1 SMSS: nothing else "
+                   "goes before the ACK (%d segment(s) in the next 30 ms)" % len(window),
+                   c.dump(16))
+        st["open"] = True
+        self.finish(c, start, data, 22, "after the RTO the peer takes every segment")
+
+    def t_rto_keeps_sack(self):
+        """Islands 3, 5, 7, 9 of 10 segments arrive and are SACKed; with timestamps an ACK
+        holds 3 blocks, so after the RTO the receiver's ACKs (RFC 2018 4: the newest blocks
+        first) no longer repeat island 3: only the sender's memory keeps it from resending
+        that data."""
+        c, hold = self.rtt_conn(22)
+        if c is None:
+            return
+        R, S = c.rcv_nxt, self.SMSS
+        islands = (2, 4, 6, 8)
+        st = {"open": False}
+
+        def drop(s):  # the islands arrive; the rest, and every retransmission, is lost
+            if st["open"] or not s.len:
+                return False
+            return s.rexmit or sdiff(s.seq, R) // S not in islands
+
+        c.drop = drop
+        data = pattern(10 * S, 23)
+        start = len(c.data)
+        before = self.counters()
+        t0 = self.send_data(c, data)
+        end = t0 + 0.75 * self.MIN_RTO
+        while time.monotonic() < end:
+            s = c.recv(end - time.monotonic())
+            if s is not None and s.len and not s.dropped:
+                c.send_ack(ack=R, opts=c.sack_opts(c.sack_blocks(s.seq)), note="SACK")
+        pre = list(c.rexmits)
+        mid = self.delta(before, self.counters())
+        st["open"] = True
+        # From here a normal receiver: ACK every segment, SACK what lies above the hole.
+        post = []
+        end = time.monotonic() + 1.5
+        while len(c.data) - start < len(data) and time.monotonic() < end:
+            s = c.recv(end - time.monotonic())
+            if s is None or not s.len:
+                continue
+            if s.rexmit:
+                post.append(s)
+            c.send_ack(opts=c.sack_opts(c.sack_blocks(s.seq)))
+        d = self.delta(before, self.counters())
+        bad = [x for x in post for i in islands
+               if sdiff(x.seq, sadd(R, (i + 1) * S)) < 0 and
+               sdiff(sadd(x.seq, x.len), sadd(R, i * S)) > 0]
+
+        def fmt(xs):
+            return ", ".join("+%d" % sdiff(x.seq, R) for x in xs) or "none"
+
+        self.check(post and post[0].seq == R and d.get("tcp_rto", 0) == 1 and
+                   mid.get("tcp_rto", 0) == 0 and not bad and
+                   bytes(c.data[start:start + len(data)]) == data,
+                   "(22) RFC 8985 6.3, RFC 6675 5.1, RFC 2018 4: segments 3, 5, 7, 9 of 10 "
+                   "SACKed, the rest and the fast retransmits (%s) lost -> after the RTO (%.0f "
+                   "ms after the flight, rto +%d) the stack resends %s from snd_una and none "
+                   "of the SACKed segments, not even segment 3 that the 3-block ACKs no longer "
+                   "report (SACKed data resent: %s); %s" % (
+                       fmt(pre), (post[0].t - t0) * 1000 if post else -1, d.get("tcp_rto", 0),
+                       fmt(post), fmt(bad), self.rdesc(d)),
+                   [self.fmt_delta(interesting(d))] + c.dump(40))
+        self.finish(c, start, data, 22, "after the RTO recovery")
+
+    # --- (23) SACK attack ---------------------------------------------------------------------
+    def sm_conn(self, c):
+        """This connection's sendmap line in /fasttcp/tcp_sendmap: (entries, cap, state)."""
+        t = self.tel.query("/fasttcp/tcp_sendmap")
+        key = "%s:%d>%d " % (self.a.ns_ip, c.sport, c.dport)
+        for e in t.get("conns", []):
+            if e.startswith(key):
+                m = re.search(r" n (\d+) max (\d+) st 0x([0-9a-f]+)", e)
+                return t, (int(m.group(1)), int(m.group(2)), int(m.group(3), 16))
+        return t, None
+
+    def t_sack_attack(self):
+        c = self.new_conn(win=1023)  # MSS 1000: 988-byte segments
+        sa, _ = c.connect()
+        if c.rcv_nxt is None or not c.echo_roundtrip(pattern(30000, 23), 3.0):
+            self.check(False, "(23) connection and 30000-byte warm-up echo (cwnd grows)",
+                       c.dump())
+            return
+        tel0, _ = self.sm_conn(c)
+        R = c.rcv_nxt
+        n = 24 * 988
+        data = pattern(n, 24)
+        start = len(c.data)
+        before = self.counters()
+        for i in range(0, n, 1000):
+            c.send(F_ACK | F_PSH, payload=data[i:i + 1000])
+        # Take every segment, acknowledge none: wait until the flight stops growing.
+        while c.recv(0.05) is not None:
+            pass
+        flight = sdiff(c.seen_end, R) if c.seen_end is not None else 0
+        # Tiny blocks (1 and 10 bytes) all over the flight, 3 per duplicate ACK.
+        blocks = [(sadd(R, o), sadd(R, o + (1 if (o // 37) % 2 else 10)))
+                  for o in range(7, flight - 10, 37)]
+        peak, cap, states = 0, None, set()
+        t_a = time.monotonic()
+        for i in range(0, len(blocks), 3):
+            c.send_ack(ack=R, opts=c.sack_opts(blocks[i:i + 3]), note="tiny SACKs")
+            while c.recv(0) is not None:
+                pass
+            if (i // 3) % 5 == 4:  # a telemetry query every 5 ACKs
+                _, e = self.sm_conn(c)
+                if e:
+                    peak, cap = max(peak, e[0]), e[1]
+                    states.add(e[2])
+        t_a = time.monotonic() - t_a
+        tel1, e = self.sm_conn(c)
+        if e:
+            peak, cap = max(peak, e[0]), e[1]
+            states.add(e[2])
+        sd = {k: tel1[k] - tel0[k] for k in tel1 if isinstance(tel1[k], int) and k in tel0}
+        d = self.delta(before, self.counters())
+        self.check(flight >= 10 * 988 and len(blocks) >= 200 and cap is not None and
+                   peak <= cap and (sd["sad_attacks"] >= 1 or sd["sack_refused"] >= 1),
+                   "(23) tcp-design.md 1.5/2 (SACK attack): %d tiny SACK blocks (1 and 10 "
+                   "bytes) over a %d-byte flight in %d ACKs (%.0f ms) -> the defence acts: "
+                   "sad_attacks +%d, sack_refused +%d, sack_attack_ignored +%d, "
+                   "sad_suspicious +%d; entries peak %d <= cap %s (states seen %s); %s" % (
+                       len(blocks), flight, (len(blocks) + 2) // 3, t_a * 1000,
+                       sd["sad_attacks"], sd["sack_refused"], sd["sack_attack_ignored"],
+                       sd["sad_suspicious"], peak, cap, sorted(states), self.rdesc(d)),
+                   ["sendmap counters moved: %s" % {k: v for k, v in sd.items() if v}] +
+                   c.dump(12))
+        # The truth: everything arrived. The stack must go on as if nothing happened.
+        c.send_ack(note="ACK all")
+        c.read_echo(start + n, 3.0)
+        ok = bytes(c.data[start:start + n]) == data and c.echo_roundtrip(pattern(3000, 25))
+        time.sleep(0.05)
+        tel2, e2 = self.sm_conn(c)
+        st, _ = self.wait_state(c, ("ESTABLISHED",), 0.2)
+        self.check(ok and st == "ESTABLISHED" and e2 is None,
+                   "(23) after the attack the %d bytes are intact, 3000 more echo, the "
+                   "connection is %s and holds %s sendmap entries once all is acknowledged "
+                   "(pool in use %d of %d)" % (n, st, e2[0] if e2 else 0, tel2["in_use"],
+                                               tel2["capacity"]), c.dump(12))
+        c.reset()
+
+
 # =================================================================================================
 class ClosePhase(Phase):
     """Simultaneous close and TIME-WAIT against fasttcp-httpd ("Connection: close")."""
@@ -1270,7 +1857,7 @@ class SimOpenPhase(Phase):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("phase", choices=("echo", "close", "simopen"))
+    ap.add_argument("phase", choices=("echo", "recovery", "close", "simopen"))
     ap.add_argument("--iface", required=True)
     ap.add_argument("--stack-mac", required=True)
     ap.add_argument("--ns-mac", required=True)
@@ -1294,7 +1881,7 @@ def main():
         ph.a, ph.failed, ph.port = a, 0, a.port_base
         ph.wire = Wire(a)
         return ph.run()
-    cls = EchoPhase if a.phase == "echo" else ClosePhase
+    cls = {"echo": EchoPhase, "recovery": RecoveryPhase, "close": ClosePhase}[a.phase]
     return cls(a).run()
 
 

@@ -9,6 +9,10 @@
 #       (1)-(11) handshake options, MSS, peer window, RFC 5961 RST/SYN/ACK, out-of-window,
 #       PAWS, SACK, D-SACK, delayed ACK, zero-window probes; passive close; (15) malformed
 #       segments and closed ports; (16) a Linux client still gets its echo afterwards.
+#       Then the "recovery" phase, the stack as sender of its echo (we lose chosen segments and
+#       decide what to ACK/SACK): (17) RACK with SACK, (18) RACK's time-based reo_wnd, (19) TLP,
+#       (20) TLP answered with a D-SACK, (21) three dupacks without SACK, (22) RTO (and SACK
+#       marks kept through it), (23) a SACK attack (sendmap counters: /fasttcp/tcp_sendmap).
 #   fasttcp-httpd  203.0.113.1 -- ns 203.0.113.2: "Connection: close" makes the stack close
 #       first, which fasttcp-echo never does (it closes only after the peer's FIN): (12)
 #       simultaneous close (CLOSING -> TIME-WAIT, time_wait_ms 2000), (13) retransmitted FIN
@@ -141,6 +145,12 @@ ok "fasttcp-echo on tap $IF in namespace $NS ($NS_IP/24), nft drops the kernel's
 
 crafted 45 echo "$NS" "$IF" "$STACK_IP" "$NS_IP" "$STACK_MAC" "$NS_MAC" "$PFX" \
 	--dport 7 --port-base 20000 --closed-port 9
+tap_run "${CRAFTED[@]}"
+
+# --- fasttcp-echo as sender: (17)-(23) loss recovery ---------------------------------------------
+require_alive "$PFX" "(17)-(23)"
+crafted 40 recovery "$NS" "$IF" "$STACK_IP" "$NS_IP" "$STACK_MAC" "$NS_MAC" "$PFX" \
+	--dport 7 --port-base 20500
 tap_run "${CRAFTED[@]}"
 
 # --- fasttcp-httpd: (12) simultaneous close, (13) TIME-WAIT ----------------------------------------

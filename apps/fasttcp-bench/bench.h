@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * fasttcp-bench: two libfasttcp stacks in one process, a client on one lcore and a server on
+ * another, joined by the in-process ring port pair through the impairment stage. A workload
+ * is a small ops table (struct bench_workload) in its own file; main.c owns EAL, the stacks,
+ * the per-second lines and the RESULT line; opts.c the command line.
+ */
+#ifndef FT_APPS_BENCH_BENCH_H
+#define FT_APPS_BENCH_BENCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <fasttcp/fasttcp.h>
+
+#define BENCH_MAX_STREAMS 1024
+#define BENCH_PORT 5001
+#define BENCH_SERVER_IP 0xc6336401 /* 198.51.100.1 */
+#define BENCH_CLIENT_IP 0xc6336402 /* 198.51.100.2 */
+
+/* Which directions the impairment applies to. */
+enum bench_impair_dir { BENCH_DIR_BOTH, BENCH_DIR_DATA, BENCH_DIR_ACK };
+
+/* The command line (opts.c). */
+struct bench_opts {
+	const char *workload;
+	uint32_t streams;
+	uint64_t bytes;          /* per stream; 0 in duration mode */
+	double duration_s;       /* 0 in bytes mode */
+	uint16_t mtu;
+	uint32_t sndbuf, rcvbuf; /* 0 = stack default */
+	uint32_t mbufs;          /* per stack */
+	const char *cc;          /* congestion control; NULL = the stack's default */
+	double timeout_s;
+	bool verify;             /* compare every byte and SHA-256 both ends */
+	struct ft_impair_conf impair;
+	enum bench_impair_dir impair_dir;
+};
+
+/* Figures a workload reports while running (read by the main thread, written by workers:
+ * snapshots may be a few packets old). */
+struct bench_progress {
+	uint64_t bytes;     /* payload delivered and verified so far */
+	uint32_t done;      /* streams (or units of work) finished */
+	uint32_t failed;
+	bool finished;      /* nothing more will happen */
+	uint64_t t_first;   /* TSC of the first established connection, 0 = none yet */
+	uint64_t t_last;    /* TSC of the last completion */
+};
+
+struct bench;
+
+/* A workload: all hooks optional except name, setup, progress and report. */
+struct bench_workload {
+	const char *name;
+	const char *summary;
+	/* Main thread, stacks created but not started: listen, allocate. 0 or -errno. */
+	int (*setup)(struct bench *b);
+	/* Poll hooks, once per loop iteration of the client / server worker. */
+	void (*client_poll)(struct ft_worker *w, void *bench);
+	void (*server_poll)(struct ft_worker *w, void *bench);
+	/* Main thread, any time. */
+	void (*progress)(const struct bench *b, struct bench_progress *p);
+	/* Main thread, stacks stopped: print the workload's JSON members (",\"k\":v" each) and
+	 * per-stream diagnostics to stderr. @return true if every unit of work completed intact
+	 * (*verified says whether a SHA-256 comparison was made). */
+	bool (*report)(struct bench *b, FILE *json, bool *verified);
+	/* Main thread, after the stacks were destroyed. */
+	void (*teardown)(struct bench *b);
+};
+
+/* The run (main.c). */
+struct bench {
+	struct bench_opts o;
+	const struct bench_workload *wl;
+	struct ft_stack *server, *client;
+	uint64_t hz;
+	uint64_t t_start;       /* TSC when the stacks started */
+	void *wl_state;
+};
+
+/* opts.c */
+/* Parse the app options. @return 0, 1 (--help printed), or -1 (message printed). */
+int bench_opts_parse(int argc, char **argv, struct bench_opts *o);
+const struct bench_workload *bench_workload_find(const char *name);
+
+/* Workloads. */
+extern const struct bench_workload bench_bulk;
+
+#endif /* FT_APPS_BENCH_BENCH_H */
