@@ -247,7 +247,9 @@ ft_tcp_send_new(struct ft_worker *w, struct ft_tcb *t, uint32_t cap, uint16_t sm
 {
 	uint32_t off = t->snd_max - t->snd_una;
 	uint32_t avail = off < t->sb.len ? t->sb.len - off : 0;
-	uint32_t len = RTE_MIN(RTE_MIN(avail, cap), t->snd_wnd > off ? t->snd_wnd - off : 0);
+	uint32_t len = RTE_MIN(avail, cap);
+
+	len = RTE_MIN(len, t->snd_wnd > off ? t->snd_wnd - off : 0);
 
 	if (len == 0 || (t->flags & FT_TF_FIN_SENT) || send_new_seg(w, t, len, false, sm_flags))
 		return 0;

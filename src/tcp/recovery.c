@@ -392,5 +392,6 @@ ft_tcp_rec_pto_us(const struct ft_tcb *t, uint64_t rto_left_us)
 			 rto_left_us, t->rack.tlp_max_ack_delay_us);
 	/* A floor as Linux has (2 ms; FreeBSD 10 ms): with a microsecond RTT, 2 * SRTT is below
 	 * the scheduling noise of the receiver and every pause in the ACK clock would probe. */
-	return RTE_MIN(RTE_MAX(pto, (uint64_t)FT_TCP_TLP_MIN_US), rto_left_us);
+	pto = RTE_MAX(pto, (uint64_t)FT_TCP_TLP_MIN_US);
+	return RTE_MIN(pto, rto_left_us);
 }
