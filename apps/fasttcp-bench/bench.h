@@ -32,6 +32,8 @@ struct bench_opts {
 	uint32_t sndbuf, rcvbuf; /* 0 = stack default */
 	uint32_t mbufs;          /* per stack */
 	const char *cc;          /* congestion control; NULL = the stack's default */
+	const char *evlog;       /* dump the first client connection's event log here */
+	uint32_t min_rto_ms;     /* 0 = the stack's default */
 	double timeout_s;
 	bool verify;             /* compare every byte and SHA-256 both ends */
 	struct ft_impair_conf impair;

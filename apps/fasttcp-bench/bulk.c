@@ -141,11 +141,26 @@ client_established(struct ft_conn *c, void *arg)
 	fill(st->bk, st);
 }
 
+/* Write the connection's event log (--evlog); only the first connection has a ring. */
+static void
+evlog_dump(const struct ft_conn *c, const char *path)
+{
+	FILE *f = fopen(path, "wbx"); /* exclusive: the first stream wins */
+
+	if (f == NULL)
+		return;
+	if (ft_conn_evlog_dump(c, f) < 0)
+		fprintf(stderr, "fasttcp-bench: no event log for %s\n", path);
+	fclose(f);
+}
+
 static void
 client_closed(struct ft_conn *c, enum ft_close_reason reason, void *arg)
 {
 	struct bulk_stream *st = arg;
 
+	if (st->bk->b->o.evlog != NULL)
+		evlog_dump(c, st->bk->b->o.evlog);
 	st->c_reason = (int)reason;
 	st->cc = NULL;
 	flag_set(&st->c_closed);

@@ -89,6 +89,12 @@ make_stack(const struct bench_opts *o, unsigned int lcore, uint8_t side, bool im
 	c.tcp_time_wait_ms = 1000;
 	if (o->cc != NULL)
 		snprintf(c.tcp_cc, sizeof(c.tcp_cc), "%s", o->cc);
+	if (o->min_rto_ms != 0)
+		c.tcp_min_rto_ms = o->min_rto_ms;
+	if (o->evlog != NULL && side == 1) { /* the client: the sender of the bulk workload */
+		c.tcp_event_log = 1u << 18;
+		c.tcp_event_log_conns = 1;
+	}
 	c.n_ports = 1;
 	port_conf(&c.ports[0], o, side, side == 0 ? BENCH_SERVER_IP : BENCH_CLIENT_IP, impaired);
 	return ft_stack_create(&c);

@@ -18,7 +18,7 @@ enum {
 	OPT_WORKLOAD = 256, OPT_STREAMS, OPT_BYTES, OPT_DURATION, OPT_MTU, OPT_MSS, OPT_SNDBUF,
 	OPT_RCVBUF, OPT_MBUFS, OPT_TIMEOUT, OPT_VERIFY, OPT_LOSS, OPT_BURST, OPT_REORDER,
 	OPT_DUP, OPT_DELAY, OPT_JITTER, OPT_RATE, OPT_RATE_QUEUE, OPT_QUEUE_LEN, OPT_SEED,
-	OPT_DIR, OPT_CC, OPT_HELP,
+	OPT_DIR, OPT_CC, OPT_EVLOG, OPT_MIN_RTO, OPT_HELP,
 };
 
 static const struct option longopts[] = {
@@ -45,6 +45,8 @@ static const struct option longopts[] = {
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "impair-dir", required_argument, NULL, OPT_DIR },
 	{ "cc", required_argument, NULL, OPT_CC },
+	{ "evlog", required_argument, NULL, OPT_EVLOG },
+	{ "min-rto-ms", required_argument, NULL, OPT_MIN_RTO },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -74,6 +76,9 @@ usage(FILE *f, const char *prog)
 "  --rcvbuf N[K|M|G]   receive buffer per connection, fixed (default: autotuned to 4M)\n"
 "  --mbufs N           mbufs per stack (default 65535)\n"
 "  --cc NAME           congestion control of both stacks (cubic, newreno; stack default)\n"
+"  --min-rto-ms N      lower bound of the RTO of both stacks (stack default 200)\n"
+"  --evlog FILE        keep a TCP event log and write the first client connection's to FILE\n"
+"                      (plot: scripts/tcp-evlog-plot.py FILE out.svg)\n"
 "Impairment (applied where the stack transmits, both directions unless --impair-dir):\n"
 "  --loss PCT          random loss, percent (decimals allowed: 0.25)\n"
 "  --burst-loss P,R[,H] Gilbert-Elliott: P(good->bad), P(bad->good), loss in bad state,\n"
@@ -290,6 +295,13 @@ opt_stack(int opt, const char *arg, struct bench_opts *o)
 		break;
 	case OPT_TIMEOUT:
 		rc = opt_seconds("timeout", arg, &o->timeout_s);
+		break;
+	case OPT_EVLOG:
+		o->evlog = arg;
+		break;
+	case OPT_MIN_RTO:
+		rc = parse_uint("min-rto-ms", arg, 1, 60000, 1, &v);
+		o->min_rto_ms = (uint32_t)v;
 		break;
 	case OPT_CC:
 		o->cc = arg;

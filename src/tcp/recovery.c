@@ -25,6 +25,9 @@
 #include "tcp/tcp.h"
 
 #define FT_TCP_TLP_MIN_US 2000 /* lowest probe timeout */
+/* Probes per episode: RFC 8985 §7.3 sends one; FreeBSD RACK two (rack_tlp_limit). The second
+ * (the last segment again) covers a lost probe or a lost ACK of it before the RTO. */
+#define FT_TCP_TLP_MAX 2
 
 /* Facts gathered while one ACK is applied. */
 struct rec_ack {
@@ -243,7 +246,7 @@ ft_tcp_rec_ack(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_seg *s
 	if ((t->flags & FT_TF_SACK_OK) && s->opts.n_sack > 0)
 		apply_sack(w, t, &a, &so);
 	if (co.acked > 0)
-		t->dupacks = 0;
+		t->dupacks = t->tlp_probes = 0;
 	if (t->rack.tlp_in_progress)
 		tlp_ack(w, t, s, &so, dup);
 	if (!sack)
@@ -356,9 +359,9 @@ probe_retransmit(struct ft_worker *w, struct ft_tcb *t, uint32_t cap, uint64_t n
 	if (ft_sm_on_retransmit(&t->sm, seq, e->end, now, FT_SM_TLP) < 0)
 		return;
 	ft_tcp_send_seg(w, t, seq, len, fin, FT_EVLOG_SEND_RXT | FT_EVLOG_SEND_TLP);
-	ft_tlp_on_send_probe(&t->rack, t->snd_max, true);
 	ft_evlog_tlp(t, w->now, seq, len + fin, FT_EVLOG_TLP_RXT);
 }
+
 
 void
 ft_tcp_rec_on_tlp_timer(struct ft_worker *w, struct ft_tcb *t)
@@ -366,15 +369,22 @@ ft_tcp_rec_on_tlp_timer(struct ft_worker *w, struct ft_tcb *t)
 	uint64_t now = ft_tcp_now_us(w);
 	uint32_t cap = ft_tcp_seg_cap(w, t);
 
-	if (ft_sm_is_empty(&t->sm) || !ft_tlp_may_send_probe(&t->rack) || t->cc.in_recovery)
+	if (ft_sm_is_empty(&t->sm) || t->tlp_probes >= FT_TCP_TLP_MAX)
 		return; /* the RTO stays armed */
-	w->stats.tcp_tlp++;
-	if (ft_tcp_send_new(w, t, cap, FT_SM_TLP) > 0) {
+	if (!ft_tlp_may_send_probe(&t->rack)) {
+		if (!t->rack.tlp_in_progress)
+			return;
+		/* The episode's probe got no answer: the last segment again, same episode. */
+		probe_retransmit(w, t, cap, now);
+	} else if (ft_tcp_send_new(w, t, cap, FT_SM_TLP) > 0) {
 		ft_tlp_on_send_probe(&t->rack, t->snd_max, false);
 		ft_evlog_tlp(t, w->now, t->snd_una, t->snd_max - t->snd_una, FT_EVLOG_TLP_NEW);
 	} else {
 		probe_retransmit(w, t, cap, now);
+		ft_tlp_on_send_probe(&t->rack, t->snd_max, true);
 	}
+	t->tlp_probes++;
+	w->stats.tcp_tlp++;
 	ft_tcp_timers_on_probe(w, t);
 }
 
@@ -384,9 +394,12 @@ ft_tcp_rec_pto_us(const struct ft_tcb *t, uint64_t rto_left_us)
 {
 	uint64_t pto;
 
-	if (ft_sm_is_empty(&t->sm) || t->rack.tlp_in_progress ||
-	    !ft_tlp_should_arm((t->flags & FT_TF_SACK_OK) != 0, t->cc.in_recovery,
-			       t->sm.sacked_bytes))
+	/* Deviation from RFC 8985 §7.2, as FreeBSD RACK: the probe is also armed in recovery
+	 * and with SACKed data whenever no reordering timer is pending. A lost retransmission
+	 * with nothing sent after it is otherwise found only by the RTO (200 ms against a
+	 * microsecond RTT); the probe's SACK lets RACK see it at once. */
+	if (ft_sm_is_empty(&t->sm) || t->tlp_probes >= FT_TCP_TLP_MAX || t->t_rack != 0 ||
+	    !ft_tlp_should_arm((t->flags & FT_TF_SACK_OK) != 0, false, 0))
 		return 0;
 	pto = ft_tlp_pto(t->rtt.srtt_us, t->rtt.srtt_us != 0, ft_sm_outstanding(&t->sm) <= t->mss,
 			 rto_left_us, t->rack.tlp_max_ack_delay_us);

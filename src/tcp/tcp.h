@@ -108,6 +108,7 @@ struct ft_tcb {
 	uint8_t xflags;        /* FT_XF_* */
 	uint8_t busy;          /* inside a callback: destruction is deferred */
 	uint16_t pending_idx;  /* slot in ft_tcp_worker.pending while FT_XF_PENDING */
+	uint8_t tlp_probes;    /* probes sent since the cumulative ACK last advanced */
 	uint32_t dsack_start, dsack_end; /* D-SACK block for the next ACK (RFC 2883) */
 	struct ft_rtt rtt;
 	struct ft_cc_state cc;

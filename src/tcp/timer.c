@@ -112,8 +112,8 @@ ft_tcp_timers_on_pace(struct ft_worker *w, struct ft_tcb *t, uint64_t us)
 void
 ft_tcp_timers_on_probe(struct ft_worker *w, struct ft_tcb *t)
 {
-	t->t_tlp = 0;
 	t->t_rexmt = w->now + ft_clock_us_to_tsc(ft_rtt_rto(&t->rtt));
+	arm_tlp(w, t); /* a further probe, if the episode allows one (recovery.c) */
 	rearm(w, t);
 }
 
