@@ -123,6 +123,7 @@ enum ft_drop_reason {
 	X(tcp_tlp, "tail loss probes sent (RFC 8985 7)") \
 	X(tcp_tlp_repaired, "tail losses repaired by a probe (congestion response taken)") \
 	X(tcp_dsack_rx, "D-SACK blocks received (RFC 2883)") \
+	X(tcp_undo, "congestion responses undone: every retransmission was D-SACKed") \
 	X(tcp_rrr, "lost segments resent by RACK rapid recovery beyond PRR credit") \
 	X(tcp_batched, "segments whose end-of-input work joined an earlier one of the burst") \
 	X(tcp_sendmap_full, "sends deferred: the connection's sendmap was full") \

@@ -144,6 +144,7 @@ enter_recovery(struct ft_worker *w, struct ft_tcb *t, uint32_t una_before,
 {
 	if (t->cc.in_recovery || !ft_cc_ack_covers_recover(&t->cc, t->snd_una))
 		return;
+	ft_tcp_undo_arm(t);
 	t->cc_ops->on_congestion(&t->cc, t->snd_max - una_before, t->snd_max);
 	t->cc.in_recovery = true;
 	ft_prr_init(&t->prr, ft_prr_recover_fs(una_before, t->snd_max, sacked_before),
@@ -180,6 +181,7 @@ apply_sack(struct ft_worker *w, struct ft_tcb *t, struct rec_ack *a, struct ft_s
 	if (so->dsack) {
 		w->stats.tcp_dsack_rx++;
 		ft_rack_on_dsack(&t->rack, t->snd_una, t->snd_max);
+		ft_tcp_undo_on_dsack(w, t, so->dsack_start, so->dsack_end);
 	}
 }
 
@@ -309,6 +311,7 @@ ft_tcp_rec_output(struct ft_worker *w, struct ft_tcb *t, uint32_t cap, int *budg
 			break;
 		if (t->cc.in_recovery)
 			ft_prr_on_sent(&t->prr, len + fin);
+		ft_tcp_undo_on_retransmit(t, len + fin);
 		ft_tcp_send_seg(w, t, seq, len, fin, FT_EVLOG_SEND_RXT | FT_EVLOG_SEND_RACK);
 		(*budget)--;
 		n++;
@@ -326,6 +329,8 @@ void
 ft_tcp_rec_on_rto(struct ft_worker *w, struct ft_tcb *t)
 {
 	ft_sm_on_rto(&t->sm, t->rtt.backoff);
+	if (t->rtt.backoff <= 1)
+		ft_tcp_undo_arm(t); /* a repeated timeout keeps the first one's window */
 	t->cc_ops->on_rto(&t->cc, t->snd_max - t->snd_una, t->snd_max, t->rtt.backoff > 1);
 	t->cc.in_recovery = false;
 	ft_tlp_cancel(&t->rack);

@@ -119,6 +119,11 @@ struct ft_tcb {
 	struct ft_rack rack;
 	struct ft_prr prr;
 	struct ft_rrr rrr;
+	struct {
+		uint32_t cwnd, ssthresh; /* before the episode's reduction */
+		uint32_t retrans;        /* bytes retransmitted in it, not yet D-SACKed */
+		bool armed;
+	} undo;                      /* undo.c */
 	struct rte_mbuf *rcvq;      /* in-order data not read yet (chain) */
 	struct rte_mbuf *rcvq_tail;
 	uint32_t rcvq_len;
@@ -241,6 +246,11 @@ void ft_tcp_challenge_ack(struct ft_worker *w, struct ft_tcb *t);
 void ft_tcp_report_established(struct ft_worker *w, struct ft_tcb *t);
 /* Deliver owed callbacks, run output, finish a deferred close. */
 void ft_tcp_finish_input(struct ft_worker *w, struct ft_tcb *t);
+
+/* undo.c: D-SACK undo of a spurious congestion response. */
+void ft_tcp_undo_arm(struct ft_tcb *t);
+void ft_tcp_undo_on_retransmit(struct ft_tcb *t, uint32_t bytes);
+void ft_tcp_undo_on_dsack(struct ft_worker *w, struct ft_tcb *t, uint32_t start, uint32_t end);
 
 /* batch.c: end-of-input work once per connection per rx burst. */
 void ft_tcp_defer_finish(struct ft_worker *w, struct ft_tcb *t);

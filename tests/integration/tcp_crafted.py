@@ -1150,7 +1150,7 @@ class EchoPhase(Phase):
 
 
 RKEYS = ("tcp_rack_lost", "tcp_fast_rexmt", "tcp_rexmt_segs", "tcp_tlp", "tcp_tlp_repaired",
-         "tcp_dsack_rx", "tcp_rrr", "tcp_sendmap_full", "tcp_rto")
+         "tcp_dsack_rx", "tcp_rrr", "tcp_sendmap_full", "tcp_undo", "tcp_rto")
 
 
 # =================================================================================================
@@ -1178,7 +1178,7 @@ class RecoveryPhase(Phase):
     def run(self):
         steps = [self.t_rack_sack, self.t_rack_reo_wnd, self.t_tlp, self.t_tlp_one_segment,
                  self.t_tlp_dsack, self.t_dupacks, self.t_rto, self.t_rto_keeps_sack,
-                 self.t_sack_attack]
+                 self.t_sack_attack, self.t_dsack_undo]
         for st in steps:
             try:
                 st()
@@ -1291,6 +1291,46 @@ class RecoveryPhase(Phase):
                    "retransmissions: %s)" % (["+%d len %d" % (sdiff(x.seq, R), x.len)
                                               for x in others] or "none"), c.dump(24))
         self.finish(c, start, data, 17, "after the repair the peer ACKs everything")
+
+    # --- (24) D-SACK undo -----------------------------------------------------------------
+    def t_dsack_undo(self):
+        """Segment 1 is only late: the peer SACKs 2..8, RACK resends 1, then the peer ACKs
+        everything and reports the retransmission as a duplicate (D-SACK): the congestion
+        response was spurious and is undone (RFC 3708 detection, Linux/FreeBSD response)."""
+        c, hold = self.rtt_conn(24)
+        if c is None:
+            return
+        n, R, S = 8, c.rcv_nxt, self.SMSS
+        c.drop = lambda s: s.len > 0 and s.seq == R and not s.rexmit
+        data = pattern(n * S, 24)
+        start = len(c.data)
+        cwnd0 = (self.tcb(c) or {}).get("cwnd", 0)
+        before = self.counters()
+        self.send_data(c, data)
+        rex, end = None, time.monotonic() + 1.0
+        while rex is None and time.monotonic() < end:
+            s = c.recv(end - time.monotonic())
+            if s is None or not s.len or s.dropped:
+                continue
+            if s.seq == R:
+                rex = s
+            elif not s.rexmit:
+                c.send_ack(ack=R, opts=c.sack_opts(c.sack_blocks(s.seq)), note="SACK")
+        cwnd_rec = (self.tcb(c) or {}).get("cwnd", 0)
+        # The original "arrives" (the peer pretends): ACK all, the resent range as D-SACK.
+        fin = sadd(R, n * S)
+        c.send_ack(ack=fin, opts=c.sack_opts([(R, sadd(R, S))]), note="D-SACK")
+        after = self.wait_counter("tcp_undo", before.get("tcp_undo", 0) + 1, 1.0)
+        d = self.delta(before, after)
+        cwnd1 = (self.tcb(c) or {}).get("cwnd", 0)
+        self.check(rex is not None and d.get("tcp_fast_rexmt", 0) == 1 and
+                   d.get("tcp_dsack_rx", 0) >= 1 and d.get("tcp_undo", 0) == 1 and
+                   cwnd1 >= cwnd0 > 0,
+                   "(24) RFC 3708 / RFC 2883: the resent segment 1 is D-SACKed -> the "
+                   "reduction is undone (tcp_undo +%d): cwnd %d before, %d in recovery, %d "
+                   "after; %s" % (d.get("tcp_undo", 0), cwnd0, cwnd_rec, cwnd1, self.rdesc(d)),
+                   [self.fmt_delta(interesting(d))] + c.dump(24))
+        self.finish(c, start, data, 24, "after the undo")
 
     # --- (18) RACK is time-based: one SACKed segment --------------------------------------
     def t_rack_reo_wnd(self):
