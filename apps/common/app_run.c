@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Helpers around an app's main(): argument split, signals, final counters (app_run.h). */
+#include <getopt.h>
 #include <signal.h>
 #include <string.h>
 
@@ -59,4 +60,26 @@ app_print_stats(FILE *f, const struct ft_stack *s)
 		if (st.drops[i] != 0)
 			fprintf(f, "  drop %-15s %llu\n", ft_drop_reason_name(i),
 				(unsigned long long)st.drops[i]);
+}
+
+int
+app_parse_config_args(int argc, char **argv, const char **conf, bool *check)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' }, { "check", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	int opt;
+
+	while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		if (opt == 'c')
+			*conf = optarg;
+		else if (opt == 'k')
+			*check = true;
+		else if (opt == 'h')
+			return 1;
+		else
+			return -1;
+	}
+	return optind == argc && *conf != NULL ? 0 : -1;
 }

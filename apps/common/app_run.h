@@ -6,6 +6,7 @@
 #ifndef FT_APPS_COMMON_APP_RUN_H
 #define FT_APPS_COMMON_APP_RUN_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 struct ft_stack;
@@ -16,6 +17,12 @@ struct ft_stack;
  * @p app_argv must have room for argc pointers.
  */
 void app_split_args(int argc, char **argv, int *eal_argc, int *app_argc, char **app_argv);
+
+/*
+ * Options of an app whose only options are "-c FILE" (--config) and "--check" (validate and
+ * exit): sets *conf and *check. @return 0 to run, 1 for -h/--help, -1 on a usage error.
+ */
+int app_parse_config_args(int argc, char **argv, const char **conf, bool *check);
 
 /* SIGINT and SIGTERM call ft_stack_stop(@p s). */
 void app_stop_on_signals(struct ft_stack *s);

@@ -39,29 +39,6 @@ usage(FILE *f, const char *prog)
 		"  --check            validate the configuration and exit\n", prog);
 }
 
-/* @return 0 to run, 1 for --help, -1 on a usage error. */
-static int
-parse_args(int argc, char **argv, const char **conf, bool *check)
-{
-	static const struct option longopts[] = {
-		{ "config", required_argument, NULL, 'c' }, { "check", no_argument, NULL, 'k' },
-		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
-	};
-	int opt;
-
-	while ((opt = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-		if (opt == 'c')
-			*conf = optarg;
-		else if (opt == 'k')
-			*check = true;
-		else if (opt == 'h')
-			return 1;
-		else
-			return -1;
-	}
-	return optind == argc && *conf != NULL ? 0 : -1;
-}
-
 static void
 print_banner(const struct gw_config *cfg, const struct gw *gw)
 {
@@ -127,7 +104,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	app_split_args(argc, argv, &eal_argc, &app_argc, app_argv);
-	rc = parse_args(app_argc, app_argv, &conf, &check);
+	rc = app_parse_config_args(app_argc, app_argv, &conf, &check);
 	if (rc != 0) {
 		usage(rc > 0 ? stdout : stderr, argv[0]);
 		rc = rc > 0 ? 0 : 2;
