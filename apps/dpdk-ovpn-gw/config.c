@@ -23,7 +23,7 @@
 #define OVPN_DEFAULT_PORT 1194 /* IANA "openvpn" */
 #define IPV4_TCP_HDRS 40        /* MSS = MTU - IPv4 header - TCP header (RFC 879) */
 
-static const char *const top_keys[] = { "stack", "gateway", "static_peers", NULL };
+static const char *const top_keys[] = { "stack", "gateway", "static_peers", "server", NULL };
 
 static const char *const gw_keys[] = {
 	"public_port", "lan_port", "listen_port", "crypto_backend", "crypto_device", "tunnel_mtu",
@@ -221,6 +221,8 @@ gw_config_load(const char *path, struct gw_config *out, char *err, size_t errlen
 		rc = read_gateway(&c, app_conf_root(&c), out);
 	if (rc == 0)
 		rc = gw_config_read_peers(&c, app_conf_root(&c), out);
+	if (rc == 0)
+		rc = gw_config_read_server(&c, app_conf_root(&c), out);
 	app_conf_fini(&c);
 	if (rc < 0)
 		gw_config_wipe_keys(out);

@@ -38,6 +38,30 @@ struct gw_peer_conf {
 	unsigned int line;                /* of the entry in the file, for setup errors */
 };
 
+#define GW_MAX_PUSH_ROUTES 32     /* server.push_routes entries (ovpn/push.h) */
+#define GW_CIPHERS_LEN 128
+
+/*
+ * The optional `server` group (config_server.c): the TLS control channel for ordinary OpenVPN
+ * clients (session.c, handshake.c), an OpenVPN "server NET MASK" + "topology subnet" setup.
+ */
+struct gw_server_conf {
+	bool enabled;                     /* the group is present */
+	char ca[GW_PATH_LEN];             /* PEM files: CA of the client certificates ... */
+	char cert[GW_PATH_LEN];           /* ... the server's certificate and key ... */
+	char key[GW_PATH_LEN];
+	char crl[GW_PATH_LEN];            /* ... and crl_verify; "" = none */
+	uint32_t network;                 /* tunnel subnet, host order; .1 is the server */
+	uint32_t netmask;
+	char data_ciphers[GW_CIPHERS_LEN];  /* --data-ciphers, ':'-separated */
+	uint32_t keepalive_interval_s;    /* "keepalive I T": pushed ping I, ping-restart T; */
+	uint32_t keepalive_timeout_s;     /* the server times a client out after 2 T (2.6) */
+	uint32_t reneg_sec;               /* stored; renegotiation is not implemented yet */
+	uint32_t max_clients;             /* concurrent TLS clients */
+	struct ft_ip4_prefix push_routes[GW_MAX_PUSH_ROUTES];  /* "push route NET MASK" */
+	uint8_t n_push_routes;
+};
+
 /* One `gateway.routes` entry: a LAN-side network and how to reach it. */
 struct gw_route_conf {
 	struct ft_ip4_prefix prefix;      /* host bits zero */
@@ -65,6 +89,7 @@ struct gw_config {
 	uint16_t n_routes;
 	struct gw_peer_conf peers[GW_MAX_STATIC_PEERS];
 	uint16_t n_peers;
+	struct gw_server_conf server;
 };
 
 /*

@@ -18,6 +18,14 @@
 int gw_config_read_peers(struct app_conf *c, const config_setting_t *root,
 			 struct gw_config *out);
 
+/*
+ * Read the optional top-level `server` group of @p root into out->server (config_server.c):
+ * PEM file names (checked readable), the tunnel network, data_ciphers, keepalive, reneg_sec,
+ * push_routes. 0 or -EINVAL with the message in @p c's buffer. Main thread.
+ */
+int gw_config_read_server(struct app_conf *c, const config_setting_t *root,
+			  struct gw_config *out);
+
 /* A network "A.B.C.D/LEN" (host bits must be zero: a route, not an address). 0/-EINVAL. */
 int gw_conf_get_network(struct app_conf *c, const config_setting_t *grp, const char *key,
 			struct ft_ip4_prefix *out);

@@ -3,7 +3,9 @@
  * The gateway's control thread (ARCHITECTURE.md "The control thread"; rte_ctrl_thread_create,
  * not an EAL lcore): it applies what the workers report through the event ring, watches the
  * peers' keepalive timeouts, rewrites the status file every status_interval_s, and reclaims
- * objects retired through RCU. It never touches packets and workers never wait for it.
+ * objects retired through RCU. With a `server` group it also runs the control channel
+ * (session.c: control packets from the workers' ctrl_rx ring, replies through worker 0).
+ * Workers never wait for it.
  *
  *   float  an authenticated packet came from a new source address (peer.h float check, done
  *          only after the tag verified, openvpn-protocol.md §9.1/§9.2): a static peer with no
@@ -36,7 +38,7 @@
 static struct gw_peer_info *
 info_by_id(struct gw *gw, uint32_t id)
 {
-	for (uint16_t i = 0; i < gw->cfg->n_peers; i++)
+	for (uint16_t i = 0; i < gw_peer_count(gw); i++)
 		if (gw->pinfo[i].peer->id == id)
 			return &gw->pinfo[i];
 	return NULL;
@@ -105,7 +107,7 @@ drain_events(struct gw *gw)
 static void
 check_timeouts(struct gw *gw, uint64_t now_s)
 {
-	for (uint16_t i = 0; i < gw->cfg->n_peers; i++) {
+	for (uint16_t i = 0; i < gw_peer_count(gw); i++) {
 		struct gw_peer_info *pi = &gw->pinfo[i];
 		bool dead;
 
@@ -142,6 +144,7 @@ ctrl_main(void *arg)
 		uint64_t now_s = gw_now_s(gw, rte_rdtsc());
 
 		drain_events(gw);
+		gw_server_poll(gw); /* control packets, when a `server` group exists */
 		if (now_s >= next_sec) {
 			check_timeouts(gw, now_s);
 			ovpn_rcu_reclaim(&gw->rcu);

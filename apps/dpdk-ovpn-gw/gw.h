@@ -9,14 +9,17 @@
  *                     the burst being collected from UDP 1194, the encap queue, counters.
  *                     Written by that worker only (counters with relaxed atomics, so the
  *                     control and telemetry threads may read them)
- *   struct gw_peer_info  the control thread's view of one static peer (status file, timeouts)
+ *   struct gw_peer_info  the control thread's view of one peer, static or a TLS client's
+ *                     (status file, timeouts)
  *
  * The data path (ARCHITECTURE.md "The worker", step 4):
  *
  *   UDP 1194 --gw_udp_input--> rx burst --gw_poll/gw_rx_flush--> ovpn_data_decap_burst
  *        DATA --> inner checks, TTL, MSS clamp --> FIB --> LAN: ft_ip4_send (ARP)
  *                                                    \--> peer: encap queue (client-to-client)
- *        CONTROL --> counted (control_unhandled) and freed: no control thread yet
+ *        CONTROL --> with a `server` group: the control ring (mbuf + source address) to the
+ *                    control thread (session.c, handshake.c: TLS, key exchange, push);
+ *                    without one: counted (control_unhandled) and freed
  *        HANDOFF --> the owning worker's hand-off ring (counted handoff_tx)
  *   LAN --forward hook gw_lan_input--> FIB --> peer: TTL, MSS clamp, tunnel MTU (ICMP
  *        frag-needed / fragment) --> encap queue --gw_txq_flush--> ovpn_data_encap_burst
@@ -25,6 +28,12 @@
  * Worker-to-control events (address learned or floated, OCC EXIT) go through one rte_ring
  * (MP enqueue, SC dequeue); the control thread applies them (peer.h: only it may change a
  * peer's transport address) and owns the status file, timeouts and RCU reclamation.
+ *
+ * Control packets both ways (only with a `server` group): workers put each control datagram
+ * (the mbuf at its UDP payload, and its source address) on ctrl_rx (MP enqueue, SC dequeue);
+ * the control thread builds its replies in mbufs of its own small pool (ctrl_pool) and puts
+ * them on ctrl_tx (SP/SC) to worker 0, whose poll hook sends them with ft_udp_send() from the
+ * listen port. Nothing else of the control thread's reaches the wire.
  */
 #ifndef FT_APPS_OVPN_GW_GW_H
 #define FT_APPS_OVPN_GW_GW_H
@@ -71,13 +80,16 @@ extern int gw_logtype;
 	X(keepalive_tx, "keepalive pings sent") \
 	X(handoff_tx, "packets handed to the worker that owns their peer") \
 	X(float_events, "new peer source addresses reported to the control thread") \
-	X(event_ring_full, "events lost: the worker-to-control ring was full")
+	X(event_ring_full, "events lost: the worker-to-control ring was full") \
+	X(ctrl_to_thread, "control packets handed to the control thread") \
+	X(ctrl_ring_full, "control packets dropped: the control ring was full") \
+	X(ctrl_tx, "control packets of the control thread sent (worker 0)")
 
 /* X(enum suffix, telemetry name, description): drops of the gateway's own stages. The data
  * channel's drops are ovpn_drop_reason (peer.h), counted in ovpn_data_stats. */
 #define GW_DROP_REASONS(X) \
 	X(CONTROL_UNHANDLED, "control_unhandled", \
-	  "control-channel packet (P_CONTROL_*, P_ACK_V1, P_DATA_V1): no control thread yet") \
+	  "control-channel packet (P_CONTROL_*, P_ACK_V1, P_DATA_V1): no `server` group") \
 	X(INNER_MALFORMED, "inner_malformed", "decrypted packet with an invalid IPv4 header") \
 	X(INNER_IPV6, "inner_ipv6", "IPv6 inside the tunnel (not routed yet)") \
 	X(TTL_EXCEEDED, "ttl_exceeded", "TTL 0 or 1 on arrival at the gateway") \
@@ -111,7 +123,15 @@ struct gw_event {
 	uint64_t ep;     /* ovpn_endpoint_pack() */
 };
 
+/* A control datagram between a worker and the control thread (16-byte ring elements). */
+struct gw_ctrl_pkt {
+	struct rte_mbuf *m;  /* at the UDP payload */
+	uint64_t ep;         /* ovpn_endpoint_pack(): its source (rx) or destination (tx) */
+};
+
 struct gw;
+struct gw_server;
+struct rte_mempool;
 
 struct gw_worker {
 	struct gw *gw;
@@ -158,7 +178,13 @@ struct gw {
 	struct ovpn_peer_table *peers;
 	struct ft_route_table *fib;
 	struct gw_worker *workers[RTE_MAX_LCORE];
-	struct gw_peer_info *pinfo;      /* [cfg->n_peers] */
+	struct gw_peer_info *pinfo;      /* [n_pinfo]: static peers, then TLS clients' peers */
+	uint32_t n_pinfo;                /* grows (control thread, release); gw_peer_count() */
+	struct gw_peer_conf *dyn_conf;   /* [server.max_clients]: the TLS clients' pinfo->conf */
+	struct rte_ring *ctrl_rx;        /* control packets, workers -> control thread */
+	struct rte_ring *ctrl_tx;        /* control packets, control thread -> worker 0 */
+	struct rte_mempool *ctrl_pool;   /* the control thread's mbufs */
+	struct gw_server *srv;           /* session.c; NULL without a `server` group */
 	struct rte_ring *events;
 	time_t start_wall;
 	uint64_t start_s;
@@ -177,6 +203,13 @@ static inline uint64_t
 gw_now_s(const struct gw *gw, uint64_t tsc)
 {
 	return tsc / gw->tsc_hz;
+}
+
+/* Entries of gw->pinfo that are filled in. Any thread. */
+static inline uint32_t
+gw_peer_count(const struct gw *gw)
+{
+	return __atomic_load_n(&gw->n_pinfo, __ATOMIC_ACQUIRE);
 }
 
 /* Count a gateway drop of @p m (NULL-safe) and free it. Owning worker. */
@@ -211,6 +244,19 @@ void gw_icmp_to_lan(struct gw_worker *gwk, struct ft_worker *w, const struct rte
 		    uint8_t type, uint8_t code, uint16_t mtu);
 /* Post @p ev to the control thread; counted when the ring is full. Any worker. */
 void gw_event_post(struct gw_worker *gwk, const struct gw_event *ev);
+
+/* rx.c: worker 0 sends what the control thread queued on ctrl_tx. */
+void gw_ctrl_tx_drain(struct gw_worker *gwk, struct ft_worker *w);
+
+/* session.c: the control channel (control thread; create/destroy: main thread). */
+int gw_server_create(struct gw *gw);
+void gw_server_destroy(struct gw *gw);
+/* Take the control packets the workers queued; retransmit, time out handshakes. */
+void gw_server_poll(struct gw *gw);
+/* Add the control channel's counters (tls_*, cookie_replies, ctrl_<drop reason>) to @p d;
+ * nothing without a `server` group. Telemetry thread. */
+struct rte_tel_data;
+void gw_server_tel(const struct gw *gw, struct rte_tel_data *d);
 
 /* ctrl.c: the control thread. */
 int gw_ctrl_start(struct gw *gw);

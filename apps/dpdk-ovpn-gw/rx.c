@@ -8,8 +8,9 @@
  * through the encap queue to another peer (client-to-client, tx.c).
  *
  * Verdicts other than DATA: PING and EXIT were consumed by data.c (EXIT is reported to the
- * control thread); CONTROL is counted as control_unhandled and dropped until the control
- * channel exists (the next issue); HANDOFF goes to the worker that owns the peer.
+ * control thread); CONTROL goes to the control thread through ctrl_rx when a `server` group
+ * exists (else it is counted as control_unhandled and dropped); HANDOFF goes to the worker
+ * that owns the peer. Worker 0 also sends the control thread's packets (gw_ctrl_tx_drain()).
  *
  * Not here: ICMP errors back into the tunnel (TTL exceeded for a tunnel sender is a drop),
  * IPv6 inside the tunnel (inner_ipv6), the gateway's own VPN-side address (nothing answers
@@ -160,6 +161,41 @@ report(struct gw_worker *gwk, uint16_t type, const struct ovpn_peer *peer,
 	gw_event_post(gwk, &ev);
 }
 
+/* A control packet: to the control thread with its source address (gw.h). */
+static void
+control_rx(struct gw_worker *gwk, struct rte_mbuf *m, const struct ft_endpoint4 *src)
+{
+	struct gw_ctrl_pkt p = { .m = m, .ep = ovpn_endpoint_pack(src) };
+
+	if (gwk->gw->ctrl_rx == NULL) {
+		gw_drop(gwk, m, GW_DROP_CONTROL_UNHANDLED);
+		return;
+	}
+	if (rte_ring_mp_enqueue_elem(gwk->gw->ctrl_rx, &p, sizeof(p)) != 0) {
+		GW_COUNT(gwk, ctrl_ring_full, 1);
+		rte_pktmbuf_free(m);
+		return;
+	}
+	GW_COUNT(gwk, ctrl_to_thread, 1);
+}
+
+void
+gw_ctrl_tx_drain(struct gw_worker *gwk, struct ft_worker *w)
+{
+	struct gw_ctrl_pkt p[GW_BURST];
+	unsigned int n = rte_ring_sc_dequeue_burst_elem(gwk->gw->ctrl_tx, p, sizeof(p[0]),
+							 GW_BURST, NULL);
+
+	for (unsigned int i = 0; i < n; i++) {
+		struct ft_endpoint4 dst = ovpn_endpoint_unpack(p[i].ep);
+		struct ft_udp_meta meta = { .src_port = gwk->gw->cfg->listen_port,
+					    .dst_ip = dst.addr, .dst_port = dst.port };
+
+		ft_udp_send(w, p[i].m, &meta); /* consumes; failures are counted by the stack */
+	}
+	GW_COUNT(gwk, ctrl_tx, n);
+}
+
 void
 gw_rx_flush(struct gw_worker *gwk, struct ft_worker *w)
 {
@@ -183,7 +219,7 @@ gw_rx_flush(struct gw_worker *gwk, struct ft_worker *w)
 			report(gwk, GW_EV_EXIT, res[i].peer, &gwk->rx_src[i]);
 			break;
 		case OVPN_RX_CONTROL:
-			gw_drop(gwk, gwk->rx[i], GW_DROP_CONTROL_UNHANDLED);
+			control_rx(gwk, gwk->rx[i], &gwk->rx_src[i]);
 			break;
 		case OVPN_RX_HANDOFF:
 			handoff_rx(gwk, gwk->rx[i], res[i].peer);
@@ -208,6 +244,9 @@ gw_poll(struct ft_worker *w, void *arg)
 		gw_rx_flush(gwk, w);
 	if (unlikely(!rte_ring_empty(gwk->tx_handoff)))
 		gw_txq_handoff_drain(gwk, w);
+	if (unlikely(gwk->idx == 0 && gwk->gw->ctrl_tx != NULL &&
+		     !rte_ring_empty(gwk->gw->ctrl_tx)))
+		gw_ctrl_tx_drain(gwk, w);
 	if (gwk->n_tx != 0)
 		gw_txq_flush(gwk, w);
 	if (now >= gwk->next_tick) {

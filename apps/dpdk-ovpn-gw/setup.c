@@ -6,6 +6,8 @@
  * server direction), the FIB (connected LAN subnet, gateway.routes, each peer's VPN address
  * and iroutes), one data-channel context and two hand-off rings per worker, the event ring
  * to the control thread, and the stack hooks (UDP listen port, LAN forward hook, poll hook).
+ * With a `server` group also the control rings, the control mbuf pool and the TLS server
+ * (session.c), and room for server.max_clients more peers, keys and routes.
  * Setup code: it allocates and logs, and unwinds through gw_teardown(), which accepts any
  * partially built state.
  */
@@ -18,6 +20,7 @@
 #include <rte_cycles.h>
 #include <rte_errno.h>
 #include <rte_malloc.h>
+#include <rte_mbuf.h>
 #include <rte_ring.h>
 
 #include "gw.h"
@@ -25,6 +28,15 @@
 #define EVENT_RING_SIZE 4096
 #define HANDOFF_RING_SIZE 1024
 #define RCU_DQ_SIZE 1024
+#define CTRL_RING_SIZE 1024
+#define CTRL_POOL_SIZE 1023
+
+/* Peers set up at run time (TLS clients): 0 without a `server` group. */
+static uint32_t
+dyn_peers(const struct gw_config *cfg)
+{
+	return cfg->server.enabled ? cfg->server.max_clients : 0;
+}
 
 /* RPF for iroutes (data.h ovpn_data_iroute_fn): the FIB routes @p src to @p peer. */
 static bool
@@ -45,7 +57,8 @@ backend_create(struct gw *gw)
 	bc.name = cfg->crypto_backend;
 	bc.device = cfg->crypto_device[0] != '\0' ? cfg->crypto_device : NULL;
 	bc.max_ctx = (uint16_t)gw->n_workers;
-	bc.max_keys = 2u * cfg->n_peers + 2; /* an encrypt and a decrypt key per peer */
+	/* an encrypt and a decrypt key per peer */
+	bc.max_keys = 2u * (cfg->n_peers + dyn_peers(cfg)) + 2;
 	gw->be = ft_aead_backend_create(&bc);
 	if (gw->be == NULL) {
 		GW_LOG(ERR, "crypto backend \"%s\"%s%s: %s", bc.name, bc.device ? " on " : "",
@@ -63,7 +76,7 @@ tables_create(struct gw *gw)
 					   .socket_id = SOCKET_ID_ANY, .rcu = &gw->rcu,
 					   .keys = &gw->keys_conf };
 	struct ft_route_conf rc;
-	uint32_t routes = cfg->n_routes + 1;
+	uint32_t routes = cfg->n_routes + 1 + dyn_peers(cfg);
 	int err;
 
 	err = ovpn_rcu_init(&gw->rcu, "gw_rcu", ft_stack_qsbr(gw->s), RCU_DQ_SIZE);
@@ -164,11 +177,13 @@ peers_install(struct gw *gw)
 	const struct gw_config *cfg = gw->cfg;
 	int rc = 0;
 
-	gw->pinfo = calloc(cfg->n_peers + 1, sizeof(*gw->pinfo));
-	if (gw->pinfo == NULL)
+	gw->pinfo = calloc(cfg->n_peers + dyn_peers(cfg) + 1, sizeof(*gw->pinfo));
+	gw->dyn_conf = calloc(dyn_peers(cfg) + 1, sizeof(*gw->dyn_conf));
+	if (gw->pinfo == NULL || gw->dyn_conf == NULL)
 		return -ENOMEM;
 	for (uint16_t i = 0; rc == 0 && i < cfg->n_peers; i++)
 		rc = peer_install(gw, &cfg->peers[i], &gw->pinfo[i]);
+	__atomic_store_n(&gw->n_pinfo, cfg->n_peers, __ATOMIC_RELEASE);
 	return rc;
 }
 
@@ -220,6 +235,17 @@ hooks_install(struct gw *gw)
 	gw->events = ring_create("gw_events%u", 0, sizeof(struct gw_event), EVENT_RING_SIZE);
 	if (gw->events == NULL)
 		return -ENOMEM;
+	if (cfg->server.enabled) {
+		gw->ctrl_rx = ring_create("gw_ctrl_rx%u", 0, sizeof(struct gw_ctrl_pkt),
+					  CTRL_RING_SIZE);
+		gw->ctrl_tx = ring_create("gw_ctrl_tx%u", 0, sizeof(struct gw_ctrl_pkt),
+					  CTRL_RING_SIZE);
+		/* No per-lcore cache: the control thread is not an EAL lcore. */
+		gw->ctrl_pool = rte_pktmbuf_pool_create("gw_ctrl_pool", CTRL_POOL_SIZE, 0, 0,
+							RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+		if (gw->ctrl_rx == NULL || gw->ctrl_tx == NULL || gw->ctrl_pool == NULL)
+			return -ENOMEM;
+	}
 	rc = ft_udp_bind(gw->s, cfg->listen_port, gw_udp_input, gw);
 	if (rc == 0)
 		rc = ft_ip4_set_forward(gw->s, cfg->lan_port, gw_lan_input, gw);
@@ -256,6 +282,8 @@ gw_setup(struct gw *gw, const struct gw_config *cfg, struct ft_stack *s)
 		rc = worker_create(gw, i);
 	if (rc == 0)
 		rc = hooks_install(gw);
+	if (rc == 0 && cfg->server.enabled)
+		rc = gw_server_create(gw);
 	if (rc == 0)
 		rc = gw_telemetry_register(gw);
 	if (rc < 0) {
@@ -263,6 +291,19 @@ gw_setup(struct gw *gw, const struct gw_config *cfg, struct ft_stack *s)
 		gw_teardown(gw);
 	}
 	return rc;
+}
+
+/* Free a control ring and the packets still in it. */
+static void
+ctrl_ring_free(struct rte_ring *r)
+{
+	struct gw_ctrl_pkt p;
+
+	if (r == NULL)
+		return;
+	while (rte_ring_sc_dequeue_elem(r, &p, sizeof(p)) == 0)
+		rte_pktmbuf_free(p.m);
+	rte_ring_free(r);
 }
 
 /* Free a hand-off ring and the packets still in it. */
@@ -297,6 +338,10 @@ gw_teardown(struct gw *gw)
 		gw->workers[i] = NULL;
 	}
 	rte_ring_free(gw->events);
+	gw_server_destroy(gw);
+	ctrl_ring_free(gw->ctrl_rx);
+	ctrl_ring_free(gw->ctrl_tx);
+	rte_mempool_free(gw->ctrl_pool);
 	ovpn_peer_table_destroy(gw->peers); /* frees the keys after a grace period */
 	ft_route_destroy(gw->fib);
 	if (gw->rcu_ready)
@@ -304,5 +349,6 @@ gw_teardown(struct gw *gw)
 	if (ft_aead_backend_destroy(gw->be) < 0)
 		GW_LOG(WARNING, "crypto backend still had keys or contexts at exit");
 	free(gw->pinfo);
+	free(gw->dyn_conf);
 	memset(gw, 0, sizeof(*gw));
 }

@@ -98,7 +98,7 @@ write_body(FILE *f, const struct gw *gw)
 	uint64_t now_s = gw_now_s(gw, rte_rdtsc());
 	time_t now = time(NULL);
 	char t[32], real[32];
-	uint16_t n = gw->cfg->n_peers;
+	uint16_t n = (uint16_t)gw_peer_count(gw);
 
 	fprintf(f, "TITLE,dpdk-ovpn-gw (static peers)\n");
 	fprintf(f, "TIME,%s,%u\n", time_str(now, t, sizeof(t)), (unsigned int)now);

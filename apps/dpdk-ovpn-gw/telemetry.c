@@ -87,7 +87,7 @@ static void
 peer_counts(const struct gw *gw, uint64_t *connected, uint64_t *timed_out)
 {
 	*connected = *timed_out = 0;
-	for (uint16_t i = 0; i < gw->cfg->n_peers; i++) {
+	for (uint16_t i = 0; i < gw_peer_count(gw); i++) {
 		*connected += ovpn_peer_transport(gw->pinfo[i].peer).addr != 0;
 		*timed_out += gw->pinfo[i].timed_out;
 	}
@@ -107,7 +107,7 @@ tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	peer_counts(gw, &conn, &dead);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "workers", gw->n_workers);
-	rte_tel_data_add_dict_u64(d, "peers", gw->cfg->n_peers);
+	rte_tel_data_add_dict_u64(d, "peers", gw_peer_count(gw));
 	rte_tel_data_add_dict_u64(d, "peers_connected", conn);
 	rte_tel_data_add_dict_u64(d, "peers_timed_out", dead);
 	rte_tel_data_add_dict_u64(d, "peer_timeouts", ovpn_ctr_read(&gw->peer_timeouts));
@@ -138,6 +138,7 @@ tel_drops(const char *cmd, const char *params, struct rte_tel_data *d)
 		rte_tel_data_add_dict_u64(d, ovpn_drop_reason_name(r), ds.drops[r]);
 	for (int r = 0; r < GW_DROP_MAX; r++)
 		rte_tel_data_add_dict_u64(d, gw_drop_reason_name(r), st.drops[r]);
+	gw_server_tel(tel_gw, d); /* the control channel's, with a `server` group */
 	return 0;
 }
 
@@ -193,7 +194,7 @@ tel_peers(const char *cmd, const char *params, struct rte_tel_data *d)
 		return -ENODEV;
 	now_s = gw_now_s(gw, rte_rdtsc());
 	rte_tel_data_start_dict(d);
-	for (uint16_t i = 0; i < gw->cfg->n_peers && shown < 64; i++) {
+	for (uint16_t i = 0; i < gw_peer_count(gw) && shown < 64; i++) {
 		const struct gw_peer_info *pi = &gw->pinfo[i];
 		struct rte_tel_data *pd;
 
@@ -263,7 +264,7 @@ gw_print_summary(const struct gw *gw, FILE *f)
 		if (st.drops[r] != 0)
 			fprintf(f, "  drop %-15s %" PRIu64 "\n", gw_drop_reason_name(r),
 				st.drops[r]);
-	for (uint16_t i = 0; i < gw->cfg->n_peers; i++) {
+	for (uint16_t i = 0; i < gw_peer_count(gw); i++) {
 		struct ovpn_peer_stats ps;
 
 		ovpn_peer_stats_read(gw->pinfo[i].peer, &ps);

@@ -220,7 +220,7 @@ gw_keepalive(struct gw_worker *gwk, struct ft_worker *w, uint64_t now_s)
 {
 	struct gw *gw = gwk->gw;
 
-	for (uint16_t i = 0; i < gw->cfg->n_peers; i++) {
+	for (uint16_t i = 0; i < gw_peer_count(gw); i++) {
 		struct ovpn_peer *p = gw->pinfo[i].peer;
 		struct rte_mbuf *m;
 
