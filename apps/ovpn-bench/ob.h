@@ -9,7 +9,8 @@
  *   gw.c    the gateway lcore: ring rx -> outer Ethernet/IPv4/UDP -> ovpn_data_decap_burst()
  *           -> route -> L2 rewrite -> ring tx, and LAN frame -> route -> peer ->
  *           ovpn_data_encap_burst() -> UDP/IPv4/Ethernet -> ring tx;
- *   raw.c   the raw single-core AEAD reference (the physical limit) on the same backend.
+ *   raw.c   the raw single-core AEAD references on the same backend: on packets hot in L1
+ *           ("raw_l1") and on frames placed like the gateway's ("raw_matched").
  * A benchmark program, not library code (STYLE.md §17).
  */
 #ifndef FT_APPS_OVPN_BENCH_OB_H
@@ -19,13 +20,13 @@
 #include <stdint.h>
 
 #include <rte_ether.h>
+#include <rte_mbuf.h>
 
 #include "crypto/aead.h"
 #include "ovpn/data.h"
 #include "ovpn/keys.h"
 #include "ovpn/peer.h"
 
-struct rte_mbuf;
 struct rte_mempool;
 struct rte_ring;
 struct rte_rcu_qsbr;
@@ -55,6 +56,25 @@ enum ob_dir {
 	OB_ENCAP,	/* LAN -> tunnel: plaintext Ethernet in, P_DATA_V2 in UDP out */
 };
 
+/*
+ * Where a phase's frames are when the gateway starts on them. Each is written by the other CPU
+ * just before the phase (the "NIC"), then:
+ *   LLC    its lines are pushed out of that CPU's L1/L2 into the shared L3 (by reading an
+ *          eviction buffer of 4x its L2: L3 is the L2's victim cache on AMD Zen and on Intel
+ *          since Skylake-SP), and no core holds them: where DDIO (Intel) or L3 cache injection
+ *          leaves a NIC's DMA writes. The default.
+ *   CACHE  left where the writer's stores put them: dirty in the other core's L2 (the part of
+ *          the batch that fits), the rest in L3. Each first read is a cross-core transfer.
+ *   DRAM   written back and flushed from every cache (clflush): DMA without DDIO.
+ * The mbuf headers go the same way (they are written by the generator too); a PMD would write
+ * them itself on the gateway lcore and read its descriptors from L3 instead.
+ */
+enum ob_place {
+	OB_PLACE_LLC,
+	OB_PLACE_CACHE,
+	OB_PLACE_DRAM,
+};
+
 struct ob_opts {
 	bool dir[2];			/* [OB_DECAP], [OB_ENCAP] */
 	enum ft_aead_alg alg;
@@ -68,8 +88,33 @@ struct ob_opts {
 	uint16_t burst;			/* ring and pipeline burst */
 	uint32_t batch;			/* packets per gateway per phase; 0 = by size */
 	uint32_t verify_every;		/* collector checks 1 packet in this many */
-	bool flush;			/* frames written back to DRAM before each phase */
+	uint8_t place;			/* enum ob_place */
+	bool lookahead;			/* rx look-ahead (gw.c drain()); off: each burst alone */
 };
+
+/*
+ * What a phase measures. A run cycles PIPE, RAW_MATCHED, PIPE, RAW_L1 (main.c); the raw
+ * phases involve gateway lcore 0 only, and only PIPE phases count in the pipeline's figures.
+ */
+enum ob_mode {
+	OB_MODE_PIPE,		/* the gateway data path (gw.c) */
+	OB_MODE_RAW_MATCHED,	/* raw AEAD on frames placed like the pipeline's (raw.c) */
+	OB_MODE_RAW_L1,		/* raw AEAD on one burst of packets hot in L1 (raw.c) */
+};
+
+/*
+ * Where the inner packet (decap) or plaintext (encap) starts in the buffer: the generator lays
+ * frames out as a NIC's DMA does, from RTE_PKTMBUF_HEADROOM, so the payload sits behind the
+ * outer headers (decap: Ethernet + IPv4 + UDP + P_DATA_V2 header = 66 bytes; encap: Ethernet),
+ * not cache-line aligned. raw.c's matched packets put their payload at the same offset.
+ */
+static inline uint16_t
+ob_payload_off(enum ob_dir dir)
+{
+	return (uint16_t)(RTE_PKTMBUF_HEADROOM + (dir == OB_DECAP ?
+						 OB_OUTER_LEN + OVPN_DATA_V2_HDR_LEN :
+						 RTE_ETHER_HDR_LEN));
+}
 
 /* Packets per gateway per phase: a 1024-descriptor rx ring's worth (l3fwd's default). */
 #define OB_BATCH_DEFAULT	1024
@@ -94,6 +139,7 @@ struct ob_gw {
 	const struct ft_route_table *fib;
 	struct rte_rcu_qsbr *qsbr;	/* this lcore is FIB reader idx */
 	uint16_t burst;
+	bool lookahead;			/* ob_opts.lookahead */
 	struct ob_world *w;
 	/* Generator 1's handshake (gateway lcore 0 only): gen_go = n, build, gen_done = n. */
 	volatile uint32_t gen_go;
@@ -105,6 +151,8 @@ struct ob_gw {
 	volatile uint32_t done;
 	volatile bool stop;
 	uint8_t dir;			/* enum ob_dir of the current run */
+	uint8_t mode;			/* enum ob_mode of the current phase (lcore 0) */
+	uint32_t l1_iters;		/* OB_MODE_RAW_L1: iterations per phase */
 	/* Totals of the current run. */
 	uint64_t busy_cyc;		/* from "go" seen to ring drained, summed over phases */
 	uint64_t pkts_in;
@@ -118,6 +166,23 @@ struct ob_gw {
 };
 
 #define OB_MAX_PHASES	(1u << 17)
+
+/* The raw references' state during a run (raw.c); main.c zeroes it with the run. */
+struct ob_raw_imb;	/* raw.c: the bare IPsec-MB reference's manager and key */
+
+struct ob_raw_ref {
+	const struct ft_aead_key *key;
+	struct ob_raw_imb *imb;			/* NULL: not an ipsec-mb backend or not GCM */
+	uint64_t *imb_open, *imb_seal;		/* per kept iteration: cycles x 1024 / op */
+	struct rte_mbuf *l1_m[OB_MAX_BURST];	/* the L1 packets */
+	uint16_t n_l1m;
+	uint32_t l1_pid, gen_pid;
+	uint64_t *l1_open, *l1_seal;		/* per kept call: cycles x 1024 / op */
+	uint64_t *matched;
+	uint32_t n_l1, n_matched;
+	uint64_t collected, verified;		/* matched packets */
+	uint64_t l1_errors, m_errors;		/* failed calls, verify errors, ring full */
+};
 
 /* Everything a run needs; main.c owns it. */
 struct ob_world {
@@ -138,6 +203,10 @@ struct ob_world {
 	struct ob_gw gw[OB_MAX_GW];
 	uint32_t seq[OB_MAX_GEN];		/* each generator's packet sequence */
 	uint64_t collected, verified, verify_errors;
+	struct ob_raw_ref raw;
+	/* OB_PLACE_LLC: read by a generator after it built a phase, to evict its L1/L2. */
+	const uint8_t *evict;
+	size_t evict_len;
 };
 
 /* world.c */
@@ -147,20 +216,34 @@ int ob_run_setup(struct ob_world *w, uint16_t n_gw);
 void ob_run_teardown(struct ob_world *w);
 int ob_generate(struct ob_world *w, uint16_t g, enum ob_dir dir, uint32_t size, uint32_t batch);
 uint16_t ob_gen_of(const struct ob_world *w, uint16_t g);
+void ob_place_frame(const struct ob_world *w, const struct rte_mbuf *m);
+void ob_place_done(const struct ob_world *w);
 void ob_collect(struct ob_world *w, enum ob_dir dir, uint32_t size);
+const char *ob_place_name(enum ob_place p);
 
-/* gw.c */
+/* gw.c; the burst functions expect the caller's prefetches (drain()'s rx look-ahead). */
 int ob_gw_main(void *arg);
 void ob_gw_decap_burst(struct ob_gw *g, struct rte_mbuf **pkts, uint16_t n);
 void ob_gw_encap_burst(struct ob_gw *g, struct rte_mbuf **pkts, uint16_t n);
 bool ob_iroute_fib(void *fib, const struct ovpn_peer *peer, uint32_t src_ip4);
 extern const struct rte_ether_addr ob_mac_lan_nh, ob_mac_pub_nh, ob_mac_gw;
 
-/* raw.c: median cycles per op of ft_aead_open_burst / seal_burst, bursts of @p burst. */
+/*
+ * raw.c: the references, measured on gateway lcore 0 in phases interleaved with the
+ * pipeline's: ob_raw_begin() before a run, ob_raw_end() after it gives the median cycles per
+ * op of one AEAD burst call, hot in L1 (both directions; for the ipsec-mb backends with
+ * AES-GCM also of the bare library calls) and on frames placed like the gateway's (the run's
+ * direction: open for decap, seal for encap); 0 where nothing was kept.
+ */
 struct ob_raw {
 	double open_cyc, seal_cyc;
+	double imb_open_cyc, imb_seal_cyc;	/* bare IPsec-MB calls, L1; 0 = not measured */
 };
-int ob_raw_aead(struct ob_world *w, struct ft_aead_ctx *ctx, uint32_t size, uint16_t burst,
-		struct ob_raw *out);
+int ob_raw_begin(struct ob_world *w, uint32_t size);
+void ob_raw_end(struct ob_world *w, struct ob_raw *l1, double *matched);
+void ob_raw_l1_phase(struct ob_gw *g, uint32_t iters);
+int ob_raw_generate(struct ob_world *w, enum ob_dir dir, uint32_t size, uint32_t batch);
+void ob_raw_burst(struct ob_gw *g, struct rte_mbuf **pkts, uint16_t n);
+void ob_raw_collect(struct ob_world *w, enum ob_dir dir, uint32_t size);
 
 #endif /* FT_APPS_OVPN_BENCH_OB_H */

@@ -14,7 +14,8 @@
  *          203.0.113.1:1194;
  *   encap: the same inner packet the other way (LAN host -> VPN address) in an Ethernet frame.
  * Payload: [sequence number][peer index][pattern bytes from the sequence number], so that the
- * collector can check any packet on its own.
+ * collector can check any packet on its own. Then the frames are placed (enum ob_place, ob.h):
+ * left in the generator's caches, pushed out to L3, or flushed to DRAM.
  *
  * Collector (main lcore, after each phase): drains the gateways' output rings and checks one
  * packet in verify_every: headers, TTL, checksum and payload; for encap it first opens the
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <emmintrin.h>
 
@@ -100,6 +102,7 @@ gw_init(struct ob_world *w, uint16_t g, unsigned int lcore)
 	gw->fib = w->fib;
 	gw->qsbr = w->qsbr;
 	gw->burst = w->o.burst;
+	gw->lookahead = w->o.lookahead;
 	gw->w = w;
 	gw->ctx = rte_zmalloc_socket("ob_ctx", sizeof(*gw->ctx), RTE_CACHE_LINE_SIZE, socket);
 	gw->aead = ft_aead_ctx_create(w->be, socket);
@@ -113,6 +116,22 @@ gw_init(struct ob_world *w, uint16_t g, unsigned int lcore)
 	return rte_rcu_qsbr_thread_register(w->qsbr, g) == 0 ? 0 : -EINVAL;
 }
 
+/* The LLC placement's eviction buffer: 4x the L2 (1 MiB if unknown), pages touched once. */
+static int
+evict_init(struct ob_world *w)
+{
+	long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+	uint8_t *b;
+
+	w->evict_len = 4 * (size_t)(l2 > 0 ? l2 : 1 << 20);
+	b = aligned_alloc(RTE_CACHE_LINE_SIZE, w->evict_len);
+	if (b == NULL)
+		return -ENOMEM;
+	memset(b, 0x5a, w->evict_len);
+	w->evict = b;
+	return 0;
+}
+
 int
 ob_world_init(struct ob_world *w)
 {
@@ -123,6 +142,8 @@ ob_world_init(struct ob_world *w)
 
 	for (unsigned int i = 0; i < PAT_LEN; i++)
 		pat[i] = (uint8_t)(i * 31 + 7);
+	if (evict_init(w) != 0)
+		return -ENOMEM;
 	w->pool = rte_pktmbuf_pool_create("ob_pool", nmbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 					  (int)rte_socket_id());
 	ft_aead_backend_conf_init(&bc);
@@ -173,6 +194,7 @@ ob_world_fini(struct ob_world *w)
 	ft_aead_ctx_destroy(w->main_aead);
 	ft_aead_backend_destroy(w->be);
 	rte_mempool_free(w->pool);
+	free((void *)(uintptr_t)w->evict);
 }
 
 /* Client @p i's key2 block: fixed per index (xorshift from i), so every peer differs. */
@@ -349,9 +371,9 @@ outer_build(struct rte_mbuf *m, uint32_t i)
 }
 
 /*
- * --flush: write the frame's lines back to memory and drop them from every cache, as a NIC's
- * DMA into DRAM would leave them (no DDIO, e.g. on AMD EPYC). The mbuf header stays cached:
- * a driver's rx loop writes it.
+ * DRAM placement: write the frame's lines back to memory and drop them from every cache, as a
+ * NIC's DMA into DRAM would leave them (no DDIO, e.g. on AMD EPYC). The mbuf header stays
+ * cached: a driver's rx loop writes it.
  */
 static void
 flush_frame(const struct rte_mbuf *m)
@@ -361,6 +383,37 @@ flush_frame(const struct rte_mbuf *m)
 
 	for (; a < (uintptr_t)p + rte_pktmbuf_data_len(m); a += RTE_CACHE_LINE_SIZE)
 		_mm_clflush((const void *)a);
+}
+
+/* A frame the generator just finished, as enum ob_place wants it (see ob_place_done()). */
+void
+ob_place_frame(const struct ob_world *w, const struct rte_mbuf *m)
+{
+	if (w->o.place == OB_PLACE_DRAM)
+		flush_frame(m);
+}
+
+/*
+ * After a generator built its whole batch: for LLC placement, read the eviction buffer (4x
+ * this CPU's L2, clean lines) so that every frame line and mbuf header it wrote leaves its
+ * L1/L2 for the L3 (a victim cache). Runs before "go", outside the measured time.
+ */
+void
+ob_place_done(const struct ob_world *w)
+{
+	uint64_t sum = 0;
+
+	if (w->o.place != OB_PLACE_LLC)
+		return;
+	for (size_t off = 0; off < w->evict_len; off += RTE_CACHE_LINE_SIZE)
+		sum += *(const volatile uint8_t *)(w->evict + off);
+	__asm__ volatile("" : : "r"(sum));
+}
+
+const char *
+ob_place_name(enum ob_place p)
+{
+	return p == OB_PLACE_LLC ? "llc" : p == OB_PLACE_CACHE ? "other-core-cache" : "dram";
 }
 
 uint16_t
@@ -386,6 +439,7 @@ gen_chunk(struct ob_world *w, uint16_t g, enum ob_dir dir, uint32_t size, uint16
 		uint32_t seq = w->seq[gen]++;
 
 		idx[j] = g + w->n_gw * (seq % n_owned);
+		ms[j]->data_off = ob_payload_off(dir);	/* the frame will start at the headroom */
 		inner_build(ms[j], dir, size, idx[j], seq);
 		peers[j] = ovpn_peer_lookup_by_id(w->cl_peers, idx[j]);
 	}
@@ -396,8 +450,7 @@ gen_chunk(struct ob_world *w, uint16_t g, enum ob_dir dir, uint32_t size, uint16
 			outer_build(ms[j], idx[j]);
 		else
 			eth_build(ms[j], &mac_lan_host);
-		if (w->o.flush)
-			flush_frame(ms[j]);
+		ob_place_frame(w, ms[j]);
 	}
 	return rte_ring_sp_enqueue_bulk(w->gw[g].in, (void **)ms, c, NULL) == c ? 0 : -ENOBUFS;
 }
@@ -412,6 +465,7 @@ ob_generate(struct ob_world *w, uint16_t g, enum ob_dir dir, uint32_t size, uint
 	for (uint32_t k = 0; k < batch && rc == 0; k += OB_MAX_BURST)
 		rc = gen_chunk(w, g, dir, size,
 			       (uint16_t)RTE_MIN(batch - k, (uint32_t)OB_MAX_BURST));
+	ob_place_done(w);
 	return rc;
 }
 

@@ -115,12 +115,15 @@ static inline uint16_t
 run_burst(struct ft_aead_ctx *ctx, ft_aead_burst_fn *fn, struct ft_aead_op *ops, uint16_t n)
 {
 	uint16_t nb = RTE_MIN(n, (uint16_t)FT_AEAD_BURST_MAX), nv;
+	bool bad = false;
 
 	for (uint16_t i = nb; i < n; i++)
 		ops[i].status = -E2BIG;
-	for (uint16_t i = 0; i < nb; i++)
+	for (uint16_t i = 0; i < nb; i++) {
 		ops[i].status = check_op(ctx, &ops[i]);
-	nv = partition(ctx, ops, nb);
+		bad |= ops[i].status != 0;
+	}
+	nv = unlikely(bad) ? partition(ctx, ops, nb) : nb;	/* no pass when all are valid */
 	if (nv == 0)
 		return 0;
 	fn(ctx, ops, nv);

@@ -142,23 +142,36 @@ collect_status(struct ovpn_data_ctx *ctx, uint16_t nops, uint16_t good)
 }
 
 /*
- * Ask for every cache line of the ops' data (first segment) before the AEAD call. The backends
- * walk the packets one after the other, so without this each packet's lines arrive through
- * demand misses and the hardware prefetcher's ramp-up, one packet at a time; with it the whole
- * chunk's lines are in flight together. Into L2 (prefetch1): a chunk of 64 full-size packets
- * is larger than L1. Measured with apps/ovpn-bench (see its README section).
+ * Give the first DATA_PREFETCH_HEAD ops of a chunk a head start: ask for the lines of their data
+ * (first segment) while the rest of the chunk is prepared. From there the AEAD backend fetches
+ * ahead of itself (aead_ipsecmb.c prefetches two ops ahead); without this its first ops would
+ * wait for L3 or DRAM with nothing to overlap. Prefetching the whole chunk here instead (up to
+ * 64 x 23 lines, as this file did) stalls on full miss buffers and lets the first packets'
+ * lines be evicted before they are used: with the backend's look-ahead it was slower than
+ * this. Measured with apps/ovpn-bench (README "ovpn-bench").
  */
-static void
-prefetch_data(const struct ovpn_data_ctx *ctx, uint16_t nops)
-{
-	for (uint16_t j = 0; j < nops; j++) {
-		const char *p = rte_pktmbuf_mtod(ctx->m[j], const char *);
-		uint32_t len = rte_pktmbuf_data_len(ctx->m[j]);
+#define DATA_PREFETCH_HEAD	2
 
-		for (uint32_t off = RTE_CACHE_LINE_SIZE; off < len; off += RTE_CACHE_LINE_SIZE)
-			rte_prefetch1(p + off);
-	}
+static inline void
+prefetch_head(const struct rte_mbuf *m)
+{
+	const char *p = rte_pktmbuf_mtod(m, const char *);
+	uint32_t len = rte_pktmbuf_data_len(m);
+
+	for (uint32_t off = RTE_CACHE_LINE_SIZE; off < len; off += RTE_CACHE_LINE_SIZE)
+		rte_prefetch0(p + off);
 }
+
+/*
+ * The worker counters that every packet of a chunk moves, summed per chunk and added to
+ * ctx->stats once (STYLE.md §11: one add per burst, not per packet). A reader sees them at
+ * most one chunk late.
+ */
+struct chunk_sums {
+	uint64_t pkts;
+	uint64_t bytes;
+	uint64_t data;		/* decap: DATA verdicts */
+};
 
 /* ---------------------------------------------------------------------------------------- */
 /* Setup and counters                                                                       */
@@ -334,7 +347,7 @@ inner_classify(const struct ovpn_data_ctx *ctx, const struct ovpn_peer *p,
  */
 static void
 decap_finish(struct ovpn_data_ctx *ctx, struct ovpn_key_slot *s, struct rte_mbuf **m,
-	     const struct ft_endpoint4 *src, struct ovpn_rx_res *res)
+	     const struct ft_endpoint4 *src, struct ovpn_rx_res *res, struct chunk_sums *sum)
 {
 	const struct ovpn_data_v2_hdr *h = rte_pktmbuf_mtod(*m, const struct ovpn_data_v2_hdr *);
 	struct ovpn_peer *p = res->peer;
@@ -354,14 +367,14 @@ decap_finish(struct ovpn_data_ctx *ctx, struct ovpn_key_slot *s, struct rte_mbuf
 	}
 	/* Any authenticated packet, ping or not, resets ping-restart (§6.5). */
 	ovpn_peer_count_rx(p, len, ctx->now_s);
-	ovpn_ctr_add(&ctx->stats.rx_pkts, 1);
-	ovpn_ctr_add(&ctx->stats.rx_bytes, len);
+	sum->pkts++;
+	sum->bytes += len;
 	rte_pktmbuf_adj(*m, OVPN_DATA_V2_HDR_LEN);
 
 	res->verdict = (uint8_t)inner_classify(ctx, p, *m, &why);
 	switch (res->verdict) {
 	case OVPN_RX_DATA:
-		ovpn_ctr_add(&ctx->stats.rx_data, 1);
+		sum->data++;
 		return;
 	case OVPN_RX_PING:
 		ovpn_ctr_add(&ctx->stats.rx_ping, 1);
@@ -396,7 +409,8 @@ static uint16_t
 decap_chunk(struct ovpn_data_ctx *ctx, struct rte_mbuf **pkts, const struct ft_endpoint4 *src,
 	    struct ovpn_rx_res *res, uint16_t n)
 {
-	uint16_t nops = 0, good, ndata = 0;
+	struct chunk_sums sum = { 0, 0, 0 };
+	uint16_t nops = 0, good;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct ovpn_key_slot *s = decap_prepare(ctx, &pkts[i], &src[i], &res[i]);
@@ -404,6 +418,8 @@ decap_chunk(struct ovpn_data_ctx *ctx, struct rte_mbuf **pkts, const struct ft_e
 
 		if (s == NULL)
 			continue;
+		if (nops < DATA_PREFETCH_HEAD)
+			prefetch_head(pkts[i]);
 		op = op_add(ctx, nops++, i, pkts[i], s);
 		op->key = s->decrypt;
 		op_set_iv(op, rte_pktmbuf_mtod(pkts[i], const struct ovpn_data_v2_hdr *),
@@ -411,19 +427,20 @@ decap_chunk(struct ovpn_data_ctx *ctx, struct rte_mbuf **pkts, const struct ft_e
 	}
 	if (nops == 0)
 		return 0;
-	prefetch_data(ctx, nops);
 	good = ft_aead_open_burst(ctx->conf.aead, ctx->ops, nops);
 	collect_status(ctx, nops, good);
 	for (uint16_t j = 0; j < nops; j++) {
 		uint16_t i = ctx->idx[j];
 
 		if (likely(ctx->status[j] == 0))
-			decap_finish(ctx, ctx->slot[j], &pkts[i], &src[i], &res[i]);
+			decap_finish(ctx, ctx->slot[j], &pkts[i], &src[i], &res[i], &sum);
 		else
 			decap_failed(ctx, ctx->slot[j], ctx->status[j], &pkts[i], &res[i]);
-		ndata += res[i].verdict == OVPN_RX_DATA;
 	}
-	return ndata;
+	ovpn_ctr_add(&ctx->stats.rx_pkts, sum.pkts);
+	ovpn_ctr_add(&ctx->stats.rx_bytes, sum.bytes);
+	ovpn_ctr_add(&ctx->stats.rx_data, sum.data);
+	return (uint16_t)sum.data;
 }
 
 uint16_t
@@ -541,7 +558,8 @@ ops_compact(struct ovpn_data_ctx *ctx, uint16_t nops)
 /* Packet @p i was sealed (or failed to be) with slot @p s: counters, or the drop. */
 static void
 encap_finish(struct ovpn_data_ctx *ctx, struct ovpn_key_slot *s, int32_t status,
-	     struct ovpn_peer *p, struct rte_mbuf **m, struct ovpn_tx_res *res)
+	     struct ovpn_peer *p, struct rte_mbuf **m, struct ovpn_tx_res *res,
+	     struct chunk_sums *sum)
 {
 	uint32_t len;
 
@@ -554,8 +572,8 @@ encap_finish(struct ovpn_data_ctx *ctx, struct ovpn_key_slot *s, int32_t status,
 	len = rte_pktmbuf_pkt_len(*m);
 	ovpn_key_sealed(s, len - OVPN_DATA_V2_HDR_LEN);
 	ovpn_peer_count_tx(p, len, ctx->now_s);
-	ovpn_ctr_add(&ctx->stats.tx_pkts, 1);
-	ovpn_ctr_add(&ctx->stats.tx_bytes, len);
+	sum->pkts++;
+	sum->bytes += len;
 	res->verdict = OVPN_TX_SEALED;
 }
 
@@ -563,7 +581,8 @@ static uint16_t
 encap_chunk(struct ovpn_data_ctx *ctx, struct rte_mbuf **pkts, struct ovpn_peer *const *peers,
 	    struct ovpn_tx_res *res, uint16_t n)
 {
-	uint16_t nops = 0, good, nsealed = 0, from = 0;
+	struct chunk_sums sum = { 0, 0, 0 };
+	uint16_t nops = 0, good, from = 0;
 
 	for (uint16_t i = 0; i < n; i++) {
 		struct ovpn_key_slot *s = encap_prepare(ctx, peers[i], &pkts[i], &res[i]);
@@ -571,6 +590,8 @@ encap_chunk(struct ovpn_data_ctx *ctx, struct rte_mbuf **pkts, struct ovpn_peer 
 
 		if (s == NULL)
 			continue;
+		if (nops < DATA_PREFETCH_HEAD)
+			prefetch_head(pkts[i]);
 		op = op_add(ctx, nops++, i, pkts[i], s);
 		op->key = s->encrypt;
 	}
@@ -584,16 +605,17 @@ encap_chunk(struct ovpn_data_ctx *ctx, struct rte_mbuf **pkts, struct ovpn_peer 
 	nops = ops_compact(ctx, nops);
 	if (nops == 0)
 		return 0;
-	prefetch_data(ctx, nops);
 	good = ft_aead_seal_burst(ctx->conf.aead, ctx->ops, nops);
 	collect_status(ctx, nops, good);
 	for (uint16_t j = 0; j < nops; j++) {
 		uint16_t i = ctx->idx[j];
 
-		encap_finish(ctx, ctx->slot[j], ctx->status[j], peers[i], &pkts[i], &res[i]);
-		nsealed += res[i].verdict == OVPN_TX_SEALED;
+		encap_finish(ctx, ctx->slot[j], ctx->status[j], peers[i], &pkts[i], &res[i],
+			     &sum);
 	}
-	return nsealed;
+	ovpn_ctr_add(&ctx->stats.tx_pkts, sum.pkts);
+	ovpn_ctr_add(&ctx->stats.tx_bytes, sum.bytes);
+	return (uint16_t)sum.pkts;
 }
 
 uint16_t
