@@ -100,7 +100,7 @@ write_body(FILE *f, const struct gw *gw)
 	char t[32], real[32];
 	uint16_t n = (uint16_t)gw_peer_count(gw);
 
-	fprintf(f, "TITLE,dpdk-ovpn-gw (static peers)\n");
+	fprintf(f, "TITLE,dpdk-ovpn-gw\n");
 	fprintf(f, "TIME,%s,%u\n", time_str(now, t, sizeof(t)), (unsigned int)now);
 	fprintf(f, "HEADER,CLIENT_LIST,Common Name,Real Address,Virtual Address,"
 		"Virtual IPv6 Address,Bytes Received,Bytes Sent,Connected Since,"

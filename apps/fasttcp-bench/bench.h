@@ -18,6 +18,10 @@
 #define BENCH_PORT 5001
 #define BENCH_SERVER_IP 0xc6336401 /* 198.51.100.1 */
 #define BENCH_CLIENT_IP 0xc6336402 /* 198.51.100.2 */
+/* Workloads with many connections spread them over listening ports BENCH_PORT, +1, ...: the
+ * client has 16384 ephemeral ports per destination (49152..65535). */
+#define BENCH_CONNS_PER_PORT 16000
+#define BENCH_MAX_CONNS 4000000
 
 /* Which directions the impairment applies to. */
 enum bench_impair_dir { BENCH_DIR_BOTH, BENCH_DIR_DATA, BENCH_DIR_ACK };
@@ -38,13 +42,22 @@ struct bench_opts {
 	bool verify;             /* compare every byte and SHA-256 both ends */
 	struct ft_impair_conf impair;
 	enum bench_impair_dir impair_dir;
+	/* rr, crr and idle (resolved: never 0 after bench_opts_parse()) */
+	uint32_t conns;          /* rr: connections; crr: concurrent slots; idle: connections */
+	uint32_t req_size;       /* rr, crr: request bytes (default 64) */
+	uint32_t resp_size;      /* rr, crr: response bytes (default 64) */
+	uint32_t time_wait_ms;   /* TIME-WAIT of both stacks (default 1000) */
+	bool kernel;             /* then the same workload over kernel sockets (kernel.c) */
+	bool kernel_no_offload;  /* ... with TSO, GSO and GRO off on the veth pair */
+	bool kernel_busy_poll;   /* ... its threads spinning on epoll_wait(0), as lcores poll */
 };
 
 /* Figures a workload reports while running (read by the main thread, written by workers:
  * snapshots may be a few packets old). */
 struct bench_progress {
 	uint64_t bytes;     /* payload delivered and verified so far */
-	uint32_t done;      /* streams (or units of work) finished */
+	uint32_t done;      /* streams (or units of work: rr transactions, crr connections, idle
+			     * connections established) finished in [t_first, t_last] */
 	uint32_t failed;
 	bool finished;      /* nothing more will happen */
 	uint64_t t_first;   /* TSC of the first established connection, 0 = none yet */
@@ -52,11 +65,19 @@ struct bench_progress {
 };
 
 struct bench;
+struct bench_kernel;
 
 /* A workload: all hooks optional except name, setup, progress and report. */
 struct bench_workload {
 	const char *name;
 	const char *summary;
+	uint32_t default_conns;     /* --conns when not given (0: the workload ignores it) */
+	double default_duration_s;  /* --duration when neither it nor --bytes is given */
+	/* Main thread, before EAL init: the EAL memory (-m, MiB) when no EAL option is given;
+	 * NULL = 1024. */
+	uint32_t (*eal_mem_mb)(const struct bench_opts *o);
+	/* Main thread, before each stack is created (@p server: which one): size it. */
+	void (*stack_conf)(const struct bench *b, bool server, struct ft_stack_conf *c);
 	/* Main thread, stacks created but not started: listen, allocate. 0 or -errno. */
 	int (*setup)(struct bench *b);
 	/* Poll hooks, once per loop iteration of the client / server worker. */
@@ -64,6 +85,9 @@ struct bench_workload {
 	void (*server_poll)(struct ft_worker *w, void *bench);
 	/* Main thread, any time. */
 	void (*progress)(const struct bench *b, struct bench_progress *p);
+	/* Main thread, once a second while running: print the workload's own live line instead
+	 * of the goodput line; @p t_s is the time since the start. */
+	void (*line)(const struct bench *b, double t_s);
 	/* Main thread, stacks stopped: print the workload's JSON members (",\"k\":v" each) and
 	 * per-stream diagnostics to stderr. @return true if every unit of work completed intact
 	 * (*verified says whether a SHA-256 comparison was made). */
@@ -79,7 +103,10 @@ struct bench {
 	struct ft_stack *server, *client;
 	uint64_t hz;
 	uint64_t t_start;       /* TSC when the stacks started */
+	uint64_t heap_server_bytes, heap_client_bytes; /* rte_malloc heap each stack took when
+							* it was created (mempools included) */
 	void *wl_state;
+	struct bench_kernel *kernel; /* --kernel: the reference run (kernel.h) */
 };
 
 /* opts.c */
@@ -89,5 +116,8 @@ const struct bench_workload *bench_workload_find(const char *name);
 
 /* Workloads. */
 extern const struct bench_workload bench_bulk;
+extern const struct bench_workload bench_rr;
+extern const struct bench_workload bench_crr;
+extern const struct bench_workload bench_idle;
 
 #endif /* FT_APPS_BENCH_BENCH_H */

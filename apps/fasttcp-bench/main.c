@@ -22,9 +22,11 @@
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
 
 #include "app_run.h"
 #include "bench.h"
+#include "kernel.h"
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
@@ -72,8 +74,9 @@ port_conf(struct ft_port_conf *pc, const struct bench_opts *o, uint8_t side, uin
 }
 
 static struct ft_stack *
-make_stack(const struct bench_opts *o, unsigned int lcore, uint8_t side, bool impaired)
+make_stack(const struct bench *b, unsigned int lcore, uint8_t side, bool impaired)
 {
+	const struct bench_opts *o = &b->o;
 	struct ft_stack_conf c;
 
 	ft_stack_conf_init(&c);
@@ -86,7 +89,7 @@ make_stack(const struct bench_opts *o, unsigned int lcore, uint8_t side, bool im
 		c.tcp_rcvbuf = o->rcvbuf;
 		c.tcp_rcvbuf_max = o->rcvbuf;
 	}
-	c.tcp_time_wait_ms = 1000;
+	c.tcp_time_wait_ms = o->time_wait_ms;
 	if (o->cc != NULL)
 		snprintf(c.tcp_cc, sizeof(c.tcp_cc), "%s", o->cc);
 	if (o->min_rto_ms != 0)
@@ -97,7 +100,22 @@ make_stack(const struct bench_opts *o, unsigned int lcore, uint8_t side, bool im
 	}
 	c.n_ports = 1;
 	port_conf(&c.ports[0], o, side, side == 0 ? BENCH_SERVER_IP : BENCH_CLIENT_IP, impaired);
+	if (b->wl->stack_conf != NULL)
+		b->wl->stack_conf(b, side == 0, &c);
 	return ft_stack_create(&c);
+}
+
+/* Bytes allocated from the rte_malloc heaps of every socket (memzones, so mempools too). */
+static uint64_t
+heap_in_use(void)
+{
+	struct rte_malloc_socket_stats st;
+	uint64_t sum = 0;
+
+	for (unsigned int i = 0; i < rte_socket_count(); i++)
+		if (rte_malloc_get_socket_stats(rte_socket_id_by_idx(i), &st) == 0)
+			sum += st.heap_allocsz_bytes;
+	return sum;
 }
 
 /* Server on the first worker lcore, client on the second. */
@@ -106,6 +124,7 @@ create_stacks(struct bench *b)
 {
 	enum bench_impair_dir d = b->o.impair_dir;
 	unsigned int lc[2], n = 0, lcore;
+	uint64_t heap;
 
 	RTE_LCORE_FOREACH_WORKER(lcore) {
 		if (n < 2)
@@ -117,9 +136,13 @@ create_stacks(struct bench *b)
 			"(e.g. --lcores 0@(0,1),1@0,2@1 or -l 0-2)\n", n);
 		return -EINVAL;
 	}
-	b->server = make_stack(&b->o, lc[0], 0, d == BENCH_DIR_BOTH || d == BENCH_DIR_ACK);
+	heap = heap_in_use();
+	b->server = make_stack(b, lc[0], 0, d == BENCH_DIR_BOTH || d == BENCH_DIR_ACK);
+	b->heap_server_bytes = heap_in_use() - heap;
+	heap = heap_in_use();
 	if (b->server != NULL)
-		b->client = make_stack(&b->o, lc[1], 1, d == BENCH_DIR_BOTH || d == BENCH_DIR_DATA);
+		b->client = make_stack(b, lc[1], 1, d == BENCH_DIR_BOTH || d == BENCH_DIR_DATA);
+	b->heap_client_bytes = heap_in_use() - heap;
 	if (b->server == NULL || b->client == NULL) {
 		fprintf(stderr, "fasttcp-bench: cannot create the stacks: %s\n",
 			ft_strerror(-rte_errno));
@@ -230,7 +253,10 @@ monitor(struct bench *b, struct sample *last)
 		if (cur.p.finished || interrupted || cur.tsc - b->t_start > timeout)
 			break;
 		if (cur.tsc - prev.tsc >= b->hz) {
-			print_line(b, &prev, &cur);
+			if (b->wl->line != NULL)
+				b->wl->line(b, (double)(cur.tsc - b->t_start) / (double)b->hz);
+			else
+				print_line(b, &prev, &cur);
 			prev = cur;
 		}
 	}
@@ -306,6 +332,8 @@ report(struct bench *b, const struct sample *s, int status)
 		printf(",\"sha256_ok\":%s", ok ? "true" : "false");
 	else
 		printf(",\"sha256_ok\":null");
+	if (b->o.kernel)
+		ok = bench_kernel_report(b, stdout, &s->p, secs) && ok;
 	printf(",\"ok\":%s}\n", ok ? "true" : "false");
 	fflush(stdout);
 	if (!ok) {
@@ -345,6 +373,8 @@ run(struct bench *b)
 	ft_stack_wait(b->client);
 	ft_stack_wait(b->server);
 	take_sample(b, &last);
+	if (b->o.kernel && !interrupted) /* after the workers stopped: the runs never overlap */
+		bench_kernel_run(b, &interrupted);
 	return report(b, &last, rc);
 }
 
@@ -355,6 +385,7 @@ main(int argc, char **argv)
 	struct bench b = { 0 };
 	int eal_argc, app_argc, rc;
 	char **eal_argv = argv;
+	char mem_mb[16];
 
 	if (app_argv == NULL)
 		return EXIT_FAILED;
@@ -364,6 +395,10 @@ main(int argc, char **argv)
 		return rc > 0 ? 0 : EXIT_USAGE;
 	b.wl = bench_workload_find(b.o.workload);
 	if (eal_argc == 1) {
+		if (b.wl->eal_mem_mb != NULL) {
+			snprintf(mem_mb, sizeof(mem_mb), "%u", b.wl->eal_mem_mb(&b.o));
+			default_eal[3] = mem_mb;
+		}
 		default_eal[0] = argv[0];
 		eal_argv = default_eal;
 		eal_argc = (int)RTE_DIM(default_eal) - 1;
@@ -380,6 +415,7 @@ main(int argc, char **argv)
 	ft_stack_destroy(b.server);
 	if (b.wl->teardown != NULL)
 		b.wl->teardown(&b);
+	bench_kernel_destroy(&b);
 	rte_eal_cleanup();
 	free(app_argv);
 	return rc;

@@ -11,14 +11,18 @@
 #include <string.h>
 
 #include "bench.h"
+#include "reqresp.h"
 
-static const struct bench_workload *const workloads[] = { &bench_bulk, NULL };
+static const struct bench_workload *const workloads[] = {
+	&bench_bulk, &bench_rr, &bench_crr, &bench_idle, NULL,
+};
 
 enum {
 	OPT_WORKLOAD = 256, OPT_STREAMS, OPT_BYTES, OPT_DURATION, OPT_MTU, OPT_MSS, OPT_SNDBUF,
 	OPT_RCVBUF, OPT_MBUFS, OPT_TIMEOUT, OPT_VERIFY, OPT_LOSS, OPT_BURST, OPT_REORDER,
 	OPT_DUP, OPT_DELAY, OPT_JITTER, OPT_RATE, OPT_RATE_QUEUE, OPT_QUEUE_LEN, OPT_SEED,
-	OPT_DIR, OPT_CC, OPT_EVLOG, OPT_MIN_RTO, OPT_HELP,
+	OPT_DIR, OPT_CC, OPT_EVLOG, OPT_MIN_RTO, OPT_CONNS, OPT_REQ_SIZE, OPT_RESP_SIZE,
+	OPT_TIME_WAIT, OPT_KERNEL, OPT_KERNEL_NO_OFFLOAD, OPT_KERNEL_BUSY_POLL, OPT_HELP,
 };
 
 static const struct option longopts[] = {
@@ -47,6 +51,13 @@ static const struct option longopts[] = {
 	{ "cc", required_argument, NULL, OPT_CC },
 	{ "evlog", required_argument, NULL, OPT_EVLOG },
 	{ "min-rto-ms", required_argument, NULL, OPT_MIN_RTO },
+	{ "conns", required_argument, NULL, OPT_CONNS },
+	{ "req-size", required_argument, NULL, OPT_REQ_SIZE },
+	{ "resp-size", required_argument, NULL, OPT_RESP_SIZE },
+	{ "time-wait-ms", required_argument, NULL, OPT_TIME_WAIT },
+	{ "kernel", no_argument, NULL, OPT_KERNEL },
+	{ "kernel-no-offload", no_argument, NULL, OPT_KERNEL_NO_OFFLOAD },
+	{ "kernel-busy-poll", no_argument, NULL, OPT_KERNEL_BUSY_POLL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -58,12 +69,24 @@ usage(FILE *f, const char *prog)
 "usage: %s [EAL options] -- [options]\n"
 "Two libfasttcp stacks in one process (client and server, each on its own lcore) joined by\n"
 "an in-process ring port pair with a deterministic impairment stage.\n"
-"Without EAL options: --no-huge -m 1024 --no-pci --no-shconf --lcores 0@(0,1),1@0,2@1.\n"
+"Without EAL options: --no-huge -m 1024 --no-pci --no-shconf --lcores 0@(0,1),1@0,2@1\n"
+"(rr, crr, idle: more, by --conns).\n"
 "EAL needs 3 lcores: main, server worker, client worker.\n"
 "\n"
 "Workload:\n"
 "  --workload NAME     bulk (default): each stream sends --bytes of a pattern, the server\n"
 "                      checks every byte and both ends compare SHA-256\n"
+"                      rr: --conns connections (default 1000) in a closed request/response\n"
+"                      loop for --duration (default 10 s): transactions/s, latency p50/p99/\n"
+"                      p99.9; every response's tag (and bytes) checked\n"
+"                      crr: --conns slots (default 64) each connect, send a request, read\n"
+"                      the response, close, repeat for --duration (default 10 s):\n"
+"                      connections/s, failures, TIME-WAIT, connection blocks left at the end\n"
+"                      idle: open --conns idle connections (default 100000), hold them\n"
+"                      --duration (default 1 s): heap bytes per connection of each stack\n"
+"  --conns N           connections (rr, idle) or concurrent slots (crr), 1..%d\n"
+"  --req-size N[K]     rr/crr request bytes, %u..%u (default 64)\n"
+"  --resp-size N[K]    rr/crr response bytes, %u..%u (default 64)\n"
 "  --streams N         parallel connections, 1..%d (default 1)\n"
 "  --bytes N[K|M|G]    bytes per stream (default 1G; K = 1024)\n"
 "  --duration S        send for S seconds instead of a byte count\n"
@@ -77,6 +100,7 @@ usage(FILE *f, const char *prog)
 "  --mbufs N           mbufs per stack (default 65535)\n"
 "  --cc NAME           congestion control of both stacks (cubic, newreno; stack default)\n"
 "  --min-rto-ms N      lower bound of the RTO of both stacks (stack default 200)\n"
+"  --time-wait-ms N    TIME-WAIT of both stacks (default 1000; Linux: 60000)\n"
 "  --evlog FILE        keep a TCP event log and write the first client connection's to FILE\n"
 "                      (plot: scripts/tcp-evlog-plot.py FILE out.svg)\n"
 "Impairment (applied where the stack transmits, both directions unless --impair-dir):\n"
@@ -93,9 +117,17 @@ usage(FILE *f, const char *prog)
 "  --queue-len N       delay-line size in packets (default 16384)\n"
 "  --seed N            random seed (default 1)\n"
 "  --impair-dir D      both (default), data (client->server), ack (server->client)\n"
+"Reference (root): after the run, the same workload over Linux kernel sockets: a client and\n"
+"a server thread (epoll) pinned like the lcores, in private network namespaces joined by a\n"
+"veth pair; RESULT gets \"kernel\":{...} and \"ratio\" (libfasttcp / kernel)\n"
+"  --kernel            bulk, rr, crr; veth offloads as the kernel sets them\n"
+"  --kernel-no-offload the same with TSO, GSO and GRO off on the veth pair\n"
+"  --kernel-busy-poll  the same with both threads spinning on epoll_wait(0) (as the lcores\n"
+"                      poll) instead of sleeping in it: no cross-CPU wakeups\n"
 "Output: one line per second, then RESULT {json}. Exit 0 only if every stream completed\n"
 "intact; 1 if one failed, 2 for bad options, 3 on timeout.\n",
-		prog, BENCH_MAX_STREAMS);
+		prog, BENCH_MAX_CONNS, BENCH_MSG_MIN, BENCH_MSG_MAX, BENCH_MSG_MIN, BENCH_MSG_MAX,
+		BENCH_MAX_STREAMS);
 }
 
 static int
@@ -253,6 +285,9 @@ defaults(struct bench_opts *o)
 	o->timeout_s = 600;
 	o->verify = true;
 	o->impair.seed = 1;
+	o->req_size = 64;
+	o->resp_size = 64;
+	o->time_wait_ms = 1000;
 }
 
 /* Options of the TCP/stack group; 1 when @p opt is not one of them. */
@@ -302,6 +337,22 @@ opt_stack(int opt, const char *arg, struct bench_opts *o)
 	case OPT_MIN_RTO:
 		rc = parse_uint("min-rto-ms", arg, 1, 60000, 1, &v);
 		o->min_rto_ms = (uint32_t)v;
+		break;
+	case OPT_CONNS:
+		rc = parse_uint("conns", arg, 1, BENCH_MAX_CONNS, 1, &v);
+		o->conns = (uint32_t)v;
+		break;
+	case OPT_REQ_SIZE:
+		rc = parse_uint("req-size", arg, BENCH_MSG_MIN, BENCH_MSG_MAX, 1024, &v);
+		o->req_size = (uint32_t)v;
+		break;
+	case OPT_RESP_SIZE:
+		rc = parse_uint("resp-size", arg, BENCH_MSG_MIN, BENCH_MSG_MAX, 1024, &v);
+		o->resp_size = (uint32_t)v;
+		break;
+	case OPT_TIME_WAIT:
+		rc = parse_uint("time-wait-ms", arg, 1, 600000, 1, &v);
+		o->time_wait_ms = (uint32_t)v;
 		break;
 	case OPT_CC:
 		o->cc = arg;
@@ -361,6 +412,26 @@ opt_impair(int opt, const char *arg, struct bench_opts *o)
 	}
 }
 
+/* The workload's defaults for what the command line left open. */
+static int
+resolve_defaults(struct bench_opts *o, bool bytes_set)
+{
+	const struct bench_workload *wl = bench_workload_find(o->workload);
+
+	if (bytes_set && wl->default_duration_s > 0) {
+		fprintf(stderr, "fasttcp-bench: --bytes is for bulk; %s runs for --duration\n",
+			wl->name);
+		return -1;
+	}
+	if (o->conns == 0)
+		o->conns = wl->default_conns;
+	if (o->duration_s == 0 && !bytes_set)
+		o->duration_s = wl->default_duration_s;
+	if (o->duration_s > 0)
+		o->bytes = 0;
+	return 0;
+}
+
 const struct bench_workload *
 bench_workload_find(const char *name)
 {
@@ -392,10 +463,16 @@ bench_opts_parse(int argc, char **argv, struct bench_opts *o)
 		if (opt == OPT_WORKLOAD) {
 			o->workload = optarg;
 			rc = bench_workload_find(optarg) != NULL ? 0 :
-			     bad("workload", optarg, "one of: bulk");
+			     bad("workload", optarg, "one of: bulk rr crr idle");
 		} else if (opt == OPT_VERIFY) {
 			rc = opt_choice("verify", optarg, verify, &v);
 			o->verify = v == 1;
+		} else if (opt == OPT_KERNEL || opt == OPT_KERNEL_NO_OFFLOAD ||
+			   opt == OPT_KERNEL_BUSY_POLL) {
+			o->kernel = true;
+			o->kernel_no_offload |= opt == OPT_KERNEL_NO_OFFLOAD;
+			o->kernel_busy_poll |= opt == OPT_KERNEL_BUSY_POLL;
+			rc = 0;
 		} else if ((rc = opt_stack(opt, optarg, o)) == 1) {
 			rc = opt_impair(opt, optarg, o);
 		}
@@ -411,7 +488,5 @@ bench_opts_parse(int argc, char **argv, struct bench_opts *o)
 		fprintf(stderr, "fasttcp-bench: --bytes and --duration exclude each other\n");
 		return -1;
 	}
-	if (o->duration_s > 0)
-		o->bytes = 0;
-	return 0;
+	return resolve_defaults(o, bytes_set);
 }
