@@ -35,6 +35,7 @@ cleanup() {
 	fi
 	ip netns del "$NS" 2>/dev/null || true
 	rm -rf "/var/run/dpdk/$PREFIX"
+	rm -f /dev/hugepages/"${PREFIX}"map_* # a killed run leaves its hugepage files behind
 	printf '\n\033[1m== summary\033[0m\n'
 	cat "$DEMO_SUMMARY"
 	if [ "$rc" -eq 0 ]; then echo "demo: OK"; else echo "demo: FAILED"; fi

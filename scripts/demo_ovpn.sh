@@ -80,6 +80,7 @@ remove_all() {
 		ip link del "$ns" 2>/dev/null || true
 	done
 	rm -rf "/var/run/dpdk/$PFX"
+	rm -f /dev/hugepages/"${PFX}"map_* # a killed run leaves its hugepage files behind
 }
 
 cleanup() {
