@@ -7,7 +7,8 @@
  * transactions), then the loops start, OPEN_BURST per poll (a burst of --conns requests
  * would overflow the 1024-descriptor ring). --duration after all were established the loops
  * stop: each connection closes after its outstanding response. Reports transactions/s over
- * [all connections established, deadline] and the latency (request started to response complete, rte_rdtsc() on the client worker) from an
+ * [all connections established, deadline] and the latency (request started to response
+ * complete, rte_rdtsc() on the client worker) from an
  * HDR-like histogram (hist.h): p50, p99, p99.9. Every response's tag (connection << 32 |
  * request number) is checked, and its bytes with --verify full (reqresp.h); a bad response
  * resets the connection and fails the run.

@@ -202,8 +202,8 @@ tlp_ack(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_seg *s,
 
 /* Congestion control for the batch: PRR inside recovery, the cc module outside. */
 static void
-cc_update(struct ft_worker *w, struct ft_tcb *t, const struct rec_ack *a, uint32_t acked, uint32_t pipe_before,
-	  bool safe)
+cc_update(struct ft_worker *w, struct ft_tcb *t, const struct rec_ack *a, uint32_t acked,
+	  uint32_t pipe_before, bool safe)
 {
 	struct ft_cc_ack ca = { .acked_bytes = acked, .snd_una = t->snd_una, .n_acks = 1,
 				.flight_bytes = ft_tcp_rec_flight(t), .rtt_us = a->rtt_us,

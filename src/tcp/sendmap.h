@@ -225,7 +225,8 @@ struct ft_sm_sad {
 #define FT_SM_ST_SUSPECT     0x02 /* a suspicious block was seen (in the last decay period) */
 #define FT_SM_ST_SUSPECT_NEW 0x04 /* ... in the current decay period */
 
-/* Per connection, embedded in the TCB. Fields are read-only outside sendmap.c, sack.c, sendmap_check.c. */
+/* Per connection, embedded in the TCB. Fields are read-only outside sendmap.c, sack.c and
+ * sendmap_check.c. */
 struct ft_sendmap {
 	struct ft_sm_pool *pool;
 	uint32_t root;              /* treap root */
