@@ -4,7 +4,6 @@
  * and the JSON members. Main thread; the recording side is the inline bench_hist_add().
  */
 #include <inttypes.h>
-#include <math.h>
 
 #include "hist.h"
 
@@ -28,7 +27,9 @@ bench_hist_quantile(const struct bench_hist *h, double q)
 
 	if (h->n == 0)
 		return 0;
-	rank = (uint64_t)ceil(q * (double)h->n);
+	rank = (uint64_t)(q * (double)h->n);
+	if ((double)rank < q * (double)h->n)
+		rank++; /* ceil without libm */
 	if (rank == 0)
 		rank = 1;
 	for (unsigned int i = 0; i < BENCH_HIST_BUCKETS; i++) {

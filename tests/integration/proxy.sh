@@ -503,7 +503,11 @@ except OSError as e:
     print("reset" if e.errno == 104 else "error %d" % e.errno, end=" ")
 print("%.1f" % (time.monotonic() - t))' >"$FT_RUN_DIR/idle.out" 2>&1 &
 IDLE=$!
-sleep 1
+# Both must be open at the proxy before SIGTERM (on a loaded machine 1 s may not be enough).
+for ((i = 0; i < 50; i++)); do
+	[ "$(tel /fasttcp_proxy/stats pairs_active)" = 2 ] && break
+	sleep 0.1
+done
 PID=${FT_APP_PID[$PFX]}
 T0=$(date +%s%N)
 kill -TERM "$PID"
