@@ -22,6 +22,7 @@
 # Addresses: 198.51.100.0/24 and 203.0.113.0/24 (RFC 5737), 10.8.0.0/24 inside the tunnel.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+. "$(dirname "$0")/pki.sh"
 
 [ "${1:-}" = "--no-huge" ] && export FT_NO_HUGE=1
 NSC=ovdemo-cli          # client namespace
@@ -163,21 +164,9 @@ remove_all   # left over from an interrupted run
 # --- certificates ---------------------------------------------------------------------------
 step "throwaway PKI (openssl CLI, EC P-256): CA, server (serverAuth), client1 (clientAuth)"
 make_pki() {
-	local n eku
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-		-keyout "$D/ca.key" -out "$D/ca.crt" -days 2 -subj "/CN=ovdemo CA" \
-		-addext "basicConstraints=critical,CA:TRUE" \
-		-addext "keyUsage=critical,keyCertSign,cRLSign" || return 1
-	for n in server client1; do
-		eku=clientAuth
-		[ "$n" = server ] && eku=serverAuth
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-			-keyout "$D/$n.key" -out "$D/$n.csr" -subj "/CN=$n" || return 1
-		printf "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,%s\n%s\n" \
-			keyAgreement "extendedKeyUsage=$eku" >"$D/$n.ext"
-		openssl x509 -req -in "$D/$n.csr" -CA "$D/ca.crt" -CAkey "$D/ca.key" \
-			-CAcreateserial -out "$D/$n.crt" -days 2 -extfile "$D/$n.ext" || return 1
-	done
+	pki_ca "$D" ca "ovdemo CA" &&
+	pki_cert "$D" ca server serverAuth &&
+	pki_cert "$D" ca client1 clientAuth &&
 	chmod 600 "$D"/*.key
 }
 if ! make_pki >"$D/pki.log" 2>&1; then

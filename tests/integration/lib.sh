@@ -354,3 +354,17 @@ hugepages_free_mb() {
 	awk '/^HugePages_Free:/ { f = $2 } /^Hugepagesize:/ { s = $2 }
 	     END { print int(f * s / 1024) }' /proc/meminfo
 }
+
+# openvpn for the OpenVPN interop scripts: installed with apt-get if missing; the script is
+# skipped (one "ok - # SKIP" line and its summary) when that fails.
+ft_require_openvpn() {
+	if ! command -v openvpn >/dev/null 2>&1; then
+		diag "openvpn missing: apt-get -y install openvpn"
+		timeout 120 apt-get -y install openvpn >"$FT_RUN_DIR/apt.log" 2>&1
+	fi
+	if ! command -v openvpn >/dev/null 2>&1; then
+		skip "openvpn is not installed and could not be installed (apt-get -y install openvpn)"
+		ft_finish
+	fi
+	diag "$(openvpn --version | head -n 1)"
+}

@@ -37,6 +37,7 @@
 # Usage: tests/integration/ovpn_capture.sh   (as root)
 
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../../scripts/pki.sh"
 # ft_init checks that FT_APP exists; here that is the decrypt tool, not fasttcp-echo.
 FT_APP=$FT_BUILD/tests/ovpn/ovpn_decrypt_tool
 TOOL=$FT_APP
@@ -60,34 +61,14 @@ D=$FT_RUN_DIR
 
 # --- openvpn ---------------------------------------------------------------------------------
 
-if ! command -v openvpn >/dev/null 2>&1; then
-	diag "openvpn missing: apt-get -y install openvpn"
-	timeout 120 apt-get -y install openvpn >"$D/apt.log" 2>&1
-fi
-if ! command -v openvpn >/dev/null 2>&1; then
-	skip "openvpn is not installed and could not be installed (apt-get -y install openvpn)"
-	ft_finish
-fi
-diag "$(openvpn --version | head -n 1)"
+ft_require_openvpn
 
 # --- throwaway PKI (openvpn-protocol.md §10.1) -----------------------------------------------
 
 make_pki() {
-	local n eku
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-		-keyout "$D/ca.key" -out "$D/ca.crt" -days 2 -subj "/CN=ovpn_capture CA" \
-		-addext "basicConstraints=critical,CA:TRUE" \
-		-addext "keyUsage=critical,keyCertSign,cRLSign" || return 1
-	for n in server client; do
-		eku=serverAuth
-		[ "$n" = client ] && eku=clientAuth
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-			-keyout "$D/$n.key" -out "$D/$n.csr" -subj "/CN=$n" || return 1
-		printf "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,%s\n%s\n" \
-			keyAgreement "extendedKeyUsage=$eku" >"$D/$n.ext"
-		openssl x509 -req -in "$D/$n.csr" -CA "$D/ca.crt" -CAkey "$D/ca.key" \
-			-CAcreateserial -out "$D/$n.crt" -days 2 -extfile "$D/$n.ext" || return 1
-	done
+	pki_ca "$D" ca "ovpn_capture CA" &&
+	pki_cert "$D" ca server serverAuth &&
+	pki_cert "$D" ca client clientAuth
 }
 if ! make_pki >"$D/pki.log" 2>&1; then
 	not_ok "throwaway CA, server and client certificates (openssl CLI)" "$(cat "$D/pki.log")"

@@ -25,6 +25,7 @@
 # Usage: tests/integration/ovpn_client.sh   (as root; FT_BUILD must hold apps/dpdk-ovpn-gw;
 # apt-get -y install openvpn)
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../../scripts/pki.sh"
 FT_APP=$FT_BUILD/apps/dpdk-ovpn-gw/dpdk-ovpn-gw
 ft_init ovpn_client
 
@@ -44,15 +45,7 @@ EAL=(--no-huge -m 512 --no-pci -l "${OVPN_CLIENT_LCORES:-$LCORE}")
 
 nsc() { ip netns exec "$NSC" "$@"; }
 
-if ! command -v openvpn >/dev/null 2>&1; then
-	diag "openvpn missing: apt-get -y install openvpn"
-	timeout 120 apt-get -y install openvpn >"$D/apt.log" 2>&1
-fi
-if ! command -v openvpn >/dev/null 2>&1; then
-	skip "openvpn is not installed and could not be installed (apt-get -y install openvpn)"
-	ft_finish
-fi
-diag "$(openvpn --version | head -n 1)"
+ft_require_openvpn
 
 # tel CMD [KEY...]: one (nested) value of a gateway telemetry command.
 tel() {
@@ -89,30 +82,12 @@ wait_count() {
 
 # --- throwaway PKI ----------------------------------------------------------------------------
 make_pki() {
-	local n eku
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-		-keyout "$D/ca.key" -out "$D/ca.crt" -days 2 -subj "/CN=ovpn_client CA" \
-		-addext "basicConstraints=critical,CA:TRUE" \
-		-addext "keyUsage=critical,keyCertSign,cRLSign" || return 1
-	for n in server client1 client2; do
-		eku=clientAuth
-		[ "$n" = server ] && eku=serverAuth
-		openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-			-keyout "$D/$n.key" -out "$D/$n.csr" -subj "/CN=$n" || return 1
-		printf "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,%s\n%s\n" \
-			keyAgreement "extendedKeyUsage=$eku" >"$D/$n.ext"
-		openssl x509 -req -in "$D/$n.csr" -CA "$D/ca.crt" -CAkey "$D/ca.key" \
-			-CAcreateserial -out "$D/$n.crt" -days 2 -extfile "$D/$n.ext" || return 1
-	done
+	pki_ca "$D" ca "ovpn_client CA" &&
+	pki_cert "$D" ca server serverAuth &&
+	pki_cert "$D" ca client1 clientAuth &&
+	pki_cert "$D" ca client2 clientAuth &&
 	# A client certificate from another CA: the gateway must refuse it.
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-		-keyout "$D/rogue-ca.key" -out "$D/rogue-ca.crt" -days 2 -subj "/CN=rogue CA" \
-		-addext "basicConstraints=critical,CA:TRUE" \
-		-addext "keyUsage=critical,keyCertSign,cRLSign" || return 1
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes \
-		-keyout "$D/rogue.key" -out "$D/rogue.csr" -subj "/CN=rogue" || return 1
-	openssl x509 -req -in "$D/rogue.csr" -CA "$D/rogue-ca.crt" -CAkey "$D/rogue-ca.key" \
-		-CAcreateserial -out "$D/rogue.crt" -days 2 -extfile "$D/client1.ext" || return 1
+	pki_ca "$D" rogue-ca "rogue CA" && pki_cert "$D" rogue-ca rogue clientAuth
 }
 if ! make_pki >"$D/pki.log" 2>&1; then
 	not_ok "throwaway CA, server and client certificates (openssl CLI)" "$(cat "$D/pki.log")"

@@ -8,6 +8,9 @@
  * duplicates and the window edge, partial reads, and a seeded randomized
  * exchange between two instances over a lossy, duplicating, reordering wire.
  * Every packet crosses as bytes (ovpn_ctrl_build / ovpn_ctrl_parse). Pure: no EAL.
+ * Over 800 lines on purpose: every case uses the same two-instance wire harness at the top;
+ * test_lab_handshake_trace is long because it replays the captured trace packet by packet,
+ * and reads best as one scenario against the reference.
  */
 #include <errno.h>
 #include <setjmp.h>

@@ -7,6 +7,9 @@
  * every step that the map tiles [una, max), that each entry's state equals the model's for
  * every byte it covers, that the counters equal the model's sums, and ft_sm_check().
  * Sequence numbers start near 2^32 in most cases so every test also crosses the wrap.
+ * Over 800 lines on purpose: the hand-worked cases and the randomized runs share one set of
+ * helpers and one reference model, and every case drives the same public API (sendmap.h);
+ * splitting by source file (sendmap.c / sack.c) would copy the model into two suites.
  */
 #include <errno.h>
 #include <setjmp.h>
