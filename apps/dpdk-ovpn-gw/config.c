@@ -234,4 +234,5 @@ gw_config_wipe_keys(struct gw_config *c)
 {
 	for (unsigned int i = 0; i < RTE_DIM(c->peers); i++)
 		explicit_bzero(c->peers[i].key2, sizeof(c->peers[i].key2));
+	explicit_bzero(c->server.wrap_key, sizeof(c->server.wrap_key));
 }

@@ -15,6 +15,7 @@
 #include <fasttcp/ft_stack.h>
 
 #include "crypto/aead.h"
+#include "ovpn/ctrl_proto.h"
 #include "ovpn/keys.h"
 
 #define GW_MAX_STATIC_PEERS 1024 /* entries of static_peers */
@@ -40,6 +41,7 @@ struct gw_peer_conf {
 
 #define GW_MAX_PUSH_ROUTES 32     /* server.push_routes entries (ovpn/push.h) */
 #define GW_CIPHERS_LEN 128
+#define GW_DIGEST_LEN 32
 
 /*
  * The optional `server` group (config_server.c): the TLS control channel for ordinary OpenVPN
@@ -56,10 +58,18 @@ struct gw_server_conf {
 	char data_ciphers[GW_CIPHERS_LEN];  /* --data-ciphers, ':'-separated */
 	uint32_t keepalive_interval_s;    /* "keepalive I T": pushed ping I, ping-restart T; */
 	uint32_t keepalive_timeout_s;     /* the server times a client out after 2 T (2.6) */
-	uint32_t reneg_sec;               /* stored; renegotiation is not implemented yet */
+	uint32_t reneg_sec;               /* our soft resets (rekey.c); 0 = off */
 	uint32_t max_clients;             /* concurrent TLS clients */
 	struct ft_ip4_prefix push_routes[GW_MAX_PUSH_ROUTES];  /* "push route NET MASK" */
 	uint8_t n_push_routes;
+	/* Control-channel wrap (ovpn/ctrl_wrap.h): tls_auth or tls_crypt, or neither. */
+	enum ovpn_ctrl_wrap_mode wrap;    /* OVPN_CTRL_WRAP_NONE, _AUTH or _CRYPT */
+	char wrap_file[GW_PATH_LEN];      /* the "OpenVPN Static key V1" file */
+	uint8_t wrap_key[OVPN_KEY2_LEN];  /* its 256 bytes; wiped once the server is set up */
+	uint32_t key_direction;           /* tls_auth: 0 (default, as a 2.6 server) or 1 */
+	char tls_auth_digest[GW_DIGEST_LEN];  /* tls_auth HMAC, default "SHA1" (2.6 --auth) */
+	char client_config_dir[GW_PATH_LEN];  /* one file per CN (ccd.h); "" = none */
+	bool client_to_client;            /* forward peer -> peer traffic; off: dropped */
 };
 
 /* One `gateway.routes` entry: a LAN-side network and how to reach it. */

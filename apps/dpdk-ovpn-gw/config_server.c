@@ -6,8 +6,12 @@
  * gateway serves static peers only and drops control packets (control_unhandled).
  *
  * Checked here: the keys, that the PEM files can be opened (parsing them is tls.c's job, at
- * setup), the network and mask, the cipher list (ovpn_ncp_list_parse()), the keepalive pair.
- * Not here: whether certificate and key match (setup), renegotiation (reneg_sec is stored only).
+ * setup), the network and mask, the cipher list (ovpn_ncp_list_parse()), the keepalive pair,
+ * and the optional control-channel wrap: tls_auth (+ key_direction, tls_auth_digest) or
+ * tls_crypt, whose static key file is read and tried here (ovpn/ctrl_wrap.h).
+ * Also client_config_dir (checked to be a readable directory; the files are read per client
+ * by ccd.c) and client_to_client.
+ * Not here: whether certificate and key match (setup); reneg_sec is used by rekey.c.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +22,7 @@
 
 #include "config.h"
 #include "config_peers.h"
+#include "ovpn/ctrl_wrap.h"
 #include "ovpn/push.h"
 
 #define GW_SERVER_MAX_CLIENTS 1024
@@ -25,6 +30,8 @@
 static const char *const server_keys[] = {
 	"ca", "cert", "key", "crl_verify", "network", "netmask", "data_ciphers",
 	"keepalive_interval", "keepalive_timeout", "reneg_sec", "max_clients", "push_routes",
+	"tls_auth", "key_direction", "tls_auth_digest", "tls_crypt",
+	"client_config_dir", "client_to_client",
 	NULL
 };
 
@@ -35,6 +42,7 @@ static const struct app_conf_uint server_uints[] = {
 	{ "keepalive_timeout", 0, 86400, false, SC(keepalive_timeout_s) },
 	{ "reneg_sec", 0, 1u << 30, false, SC(reneg_sec) },
 	{ "max_clients", 1, GW_SERVER_MAX_CLIENTS, false, SC(max_clients) },
+	{ "key_direction", 0, 1, false, SC(key_direction) },
 };
 
 static void
@@ -45,6 +53,9 @@ server_defaults(struct gw_server_conf *s)
 	s->keepalive_timeout_s = 120;
 	s->reneg_sec = 3600;             /* 2.6 default */
 	s->max_clients = 64;
+	s->wrap = OVPN_CTRL_WRAP_NONE;
+	s->key_direction = 0;            /* a 2.6 server's "tls-auth ta.key 0" */
+	snprintf(s->tls_auth_digest, sizeof(s->tls_auth_digest), "SHA1");
 }
 
 /* A PEM file name that must name a readable file. */
@@ -125,6 +136,98 @@ read_ciphers(struct app_conf *c, const config_setting_t *g, struct gw_server_con
 	return rc;
 }
 
+/* The static key file of tls_auth / tls_crypt into s->wrap_key. */
+static int
+read_wrap_key(struct app_conf *c, const config_setting_t *g, const char *key,
+	      struct gw_server_conf *s)
+{
+	char text[2048];
+	size_t n;
+	FILE *f;
+	int rc = app_conf_get_string(c, g, key, s->wrap_file, sizeof(s->wrap_file));
+
+	if (rc < 0)
+		return rc;
+	f = fopen(s->wrap_file, "r");
+	if (f == NULL)
+		return app_conf_error(c, g, key, "cannot open \"%s\": %s", s->wrap_file,
+				      strerror(errno));
+	n = fread(text, 1, sizeof(text) - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	rc = gw_static_key_parse(text, s->wrap_key);
+	explicit_bzero(text, sizeof(text));
+	if (rc < 0)
+		return app_conf_error(c, g, key, "\"%s\" is not an OpenVPN static key V1 file "
+				      "(openvpn --genkey secret FILE)", s->wrap_file);
+	return 0;
+}
+
+/*
+ * tls_auth (+ key_direction, tls_auth_digest) or tls_crypt, never both (OpenVPN refuses the
+ * pair too). The keys are set up once here so that a bad digest is a config error.
+ */
+static int
+read_wrap(struct app_conf *c, const config_setting_t *g, struct gw_server_conf *s)
+{
+	bool auth = app_conf_has(g, "tls_auth"), crypt = app_conf_has(g, "tls_crypt");
+	struct ovpn_ctrl_wrap_conf wc;
+	struct ovpn_ctrl_wrap_keys k;
+	int rc = 0;
+
+	if (auth && crypt)
+		return app_conf_error(c, g, "tls_crypt", "tls_auth and tls_crypt are mutually "
+				      "exclusive: use one of them");
+	if (!auth && app_conf_has(g, "key_direction"))
+		return app_conf_error(c, g, "key_direction", "only meaningful with tls_auth");
+	if (!auth && app_conf_has(g, "tls_auth_digest"))
+		return app_conf_error(c, g, "tls_auth_digest", "only meaningful with tls_auth");
+	if (!auth && !crypt)
+		return 0;
+	if (app_conf_has(g, "tls_auth_digest"))
+		rc = app_conf_get_string(c, g, "tls_auth_digest", s->tls_auth_digest,
+					 sizeof(s->tls_auth_digest));
+	if (rc == 0)
+		rc = read_wrap_key(c, g, auth ? "tls_auth" : "tls_crypt", s);
+	if (rc < 0)
+		return rc;
+	s->wrap = auth ? OVPN_CTRL_WRAP_AUTH : OVPN_CTRL_WRAP_CRYPT;
+	ovpn_ctrl_wrap_conf_init(&wc);
+	wc.mode = s->wrap;
+	wc.key = s->wrap_key;
+	wc.dir = auth ? (enum ovpn_key_dir)s->key_direction : OVPN_KEY_DIR_NORMAL;
+	wc.digest = s->tls_auth_digest;
+	rc = ovpn_ctrl_wrap_keys_init(&k, &wc);
+	ovpn_ctrl_wrap_keys_fini(&k);
+	if (rc == -EINVAL && auth)
+		return app_conf_error(c, g, app_conf_has(g, "tls_auth_digest") ?
+				      "tls_auth_digest" : "tls_auth", "digest \"%s\" unknown, or "
+				      "not 16..64 bytes (SHA1, SHA256, SHA512, ...)",
+				      s->tls_auth_digest);
+	if (rc < 0)
+		return app_conf_error(c, g, auth ? "tls_auth" : "tls_crypt",
+				      "key setup failed: %s", strerror(-rc));
+	return 0;
+}
+
+/* client_config_dir (a readable directory; its files are read per client, ccd.c) and
+ * client_to_client. */
+static int
+read_clients(struct app_conf *c, const config_setting_t *g, struct gw_server_conf *s)
+{
+	char *d = s->client_config_dir;
+	int rc = 0;
+
+	if (app_conf_has(g, "client_to_client"))
+		rc = app_conf_get_bool(c, g, "client_to_client", &s->client_to_client);
+	if (rc == 0 && app_conf_has(g, "client_config_dir"))
+		rc = app_conf_get_string(c, g, "client_config_dir", d, GW_PATH_LEN);
+	if (rc == 0 && d[0] != '\0' && access(d, R_OK | X_OK) != 0)
+		rc = app_conf_error(c, g, "client_config_dir", "cannot read directory \"%s\": %s",
+				    d, strerror(errno));
+	return rc;
+}
+
 int
 gw_config_read_server(struct app_conf *c, const config_setting_t *root, struct gw_config *out)
 {
@@ -159,6 +262,10 @@ gw_config_read_server(struct app_conf *c, const config_setting_t *root, struct g
 		rc = read_ciphers(c, g, s);
 	if (rc == 0)
 		rc = read_push_routes(c, g, s);
+	if (rc == 0)
+		rc = read_wrap(c, g, s);
+	if (rc == 0)
+		rc = read_clients(c, g, s);
 	s->enabled = rc == 0;
 	return rc;
 }

@@ -11,11 +11,13 @@
  *          only after the tag verified, openvpn-protocol.md §9.1/§9.2): a static peer with no
  *          configured remote learns its address this way, and any peer may float. Only this
  *          thread may change a peer's transport address (ovpn_peer_set_transport()).
- *   exit   the peer sent OCC EXIT (§6.5): logged, and it leaves the status file's client list
- *          until it is heard from again.
- *   timeout  nothing authenticated from a peer with a known address for keepalive_timeout_s
- *          (ping-restart): logged and counted, and marked; static peers are not deleted, and
- *          the mark clears when the peer is heard from again.
+ *   exit   the peer sent OCC EXIT (§6.5): logged and counted. A TLS client's peer is removed
+ *          at once with its session (gw_server_peer_gone(), client_peer.c); a static peer
+ *          leaves the status file's client list until it is heard from again.
+ *   timeout  nothing authenticated from a peer with a known address for its keepalive timeout
+ *          (ping-restart): counted. A TLS client's peer is removed with its session (OpenVPN
+ *          ends the client instance); a static peer is logged and marked, not deleted, and the
+ *          mark clears when it is heard from again.
  *
  * The loop wakes every millisecond: an address learned from a client's first packet must be
  * in place before the reply to that packet comes back from the LAN, typically a few hundred
@@ -38,10 +40,17 @@
 static struct gw_peer_info *
 info_by_id(struct gw *gw, uint32_t id)
 {
-	for (uint16_t i = 0; i < gw_peer_count(gw); i++)
-		if (gw->pinfo[i].peer->id == id)
+	for (uint32_t i = 0; i < gw_peer_count(gw); i++)
+		if (gw->pinfo[i].peer != NULL && gw->pinfo[i].peer->id == id)
 			return &gw->pinfo[i];
 	return NULL;
+}
+
+/* A TLS client's peer (not a static one): removed on timeout and exit. */
+static bool
+is_client(const struct gw *gw, const struct gw_peer_info *pi)
+{
+	return gw->srv != NULL && pi >= &gw->pinfo[gw->cfg->n_peers];
 }
 
 static char *
@@ -80,6 +89,16 @@ apply_float(struct gw *gw, struct gw_peer_info *pi, const struct gw_event *ev)
 	}
 }
 
+/* A TLS client's OCC EXIT counts only from its current address: a peer-id freed and given to
+ * a new client since the worker posted the event must not end that one. */
+static bool
+exit_applies(const struct gw *gw, const struct gw_peer_info *pi, const struct gw_event *ev)
+{
+	struct ft_endpoint4 ep = ovpn_peer_transport(pi->peer);
+
+	return !is_client(gw, pi) || ovpn_endpoint_pack(&ep) == ev->ep;
+}
+
 static void
 drain_events(struct gw *gw)
 {
@@ -91,15 +110,18 @@ drain_events(struct gw *gw)
 		struct gw_peer_info *pi = info_by_id(gw, ev[i].peer_id);
 
 		if (pi == NULL)
-			continue;
+			continue; /* unknown, or removed since the worker posted it */
 		if (ev[i].type == GW_EV_FLOAT) {
 			apply_float(gw, pi, &ev[i]);
-		} else if (ev[i].type == GW_EV_EXIT && !pi->exited) {
+		} else if (ev[i].type == GW_EV_EXIT && !pi->exited &&
+			   exit_applies(gw, pi, &ev[i])) {
 			pi->exited = true;
 			pi->exit_rx_s = ovpn_ctr_read(&pi->peer->last_rx_s);
 			ovpn_ctr_add(&gw->peer_exits, 1);
 			GW_LOG(NOTICE, "peer %u (%s): explicit exit (OCC EXIT)", pi->peer->id,
 			       pi->conf->name);
+			if (is_client(gw, pi))
+				gw_server_peer_gone(gw->srv, pi, "explicit exit (OCC EXIT)");
 		}
 	}
 }
@@ -107,19 +129,22 @@ drain_events(struct gw *gw)
 static void
 check_timeouts(struct gw *gw, uint64_t now_s)
 {
-	for (uint16_t i = 0; i < gw_peer_count(gw); i++) {
+	for (uint32_t i = 0; i < gw_peer_count(gw); i++) {
 		struct gw_peer_info *pi = &gw->pinfo[i];
 		bool dead;
 
-		if (ovpn_peer_transport(pi->peer).addr == 0)
-			continue; /* never connected: nothing to time out */
+		if (pi->peer == NULL || ovpn_peer_transport(pi->peer).addr == 0)
+			continue; /* free slot, or never connected: nothing to time out */
 		if (pi->exited && ovpn_ctr_read(&pi->peer->last_rx_s) > pi->exit_rx_s) {
 			pi->exited = false;
 			GW_LOG(NOTICE, "peer %u (%s): back after its exit", pi->peer->id,
 			       pi->conf->name);
 		}
 		dead = ovpn_peer_timed_out(pi->peer, now_s);
-		if (dead && !pi->timed_out) {
+		if (dead && is_client(gw, pi)) {
+			ovpn_ctr_add(&gw->peer_timeouts, 1);
+			gw_server_peer_gone(gw->srv, pi, "ping-restart: nothing received in time");
+		} else if (dead && !pi->timed_out) {
 			pi->timed_out = true;
 			ovpn_ctr_add(&gw->peer_timeouts, 1);
 			GW_LOG(WARNING, "peer %u (%s): timed out, nothing received for %u s",

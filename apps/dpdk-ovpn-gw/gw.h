@@ -94,7 +94,9 @@ extern int gw_logtype;
 	X(INNER_IPV6, "inner_ipv6", "IPv6 inside the tunnel (not routed yet)") \
 	X(TTL_EXCEEDED, "ttl_exceeded", "TTL 0 or 1 on arrival at the gateway") \
 	X(LAN_HAIRPIN, "lan_hairpin", "LAN packet whose route is not into the tunnel") \
-	X(FRAG_FAIL, "frag_fail", "could not fragment to tunnel_mtu (IP options, no mbuf)")
+	X(FRAG_FAIL, "frag_fail", "could not fragment to tunnel_mtu (IP options, no mbuf)") \
+	X(CLIENT_TO_CLIENT, "client_to_client", \
+	  "decrypted packet routed to another peer: server.client_to_client is off")
 
 enum gw_drop_reason {
 #define GW_X_ENUM(e, n, d) GW_DROP_##e,
@@ -156,13 +158,21 @@ struct gw_worker {
 	struct gw_stats stats;
 } __rte_cache_aligned;
 
+/*
+ * Static peers occupy pinfo[0 .. n_peers - 1] for good. A TLS client's peer takes a free slot
+ * of pinfo[n_peers ..] (client_peer.c) and gives it back when removed: peer NULL marks a free
+ * slot. Workers read peer with gw_pinfo_peer() (the peer itself lives until their next
+ * quiescent state, RCU); the telemetry thread reads slots under pinfo_lock, which the control
+ * thread holds while it fills or frees one.
+ */
 struct gw_peer_info {
 	const struct gw_peer_conf *conf;
-	struct ovpn_peer *peer;
+	struct ovpn_peer *peer;          /* NULL: free slot (TLS clients' part only) */
 	time_t connected_wall;           /* when its address became known; 0 = not yet */
 	bool timed_out;                  /* reported, not yet heard from again */
 	bool exited;                     /* sent OCC EXIT ... */
 	uint64_t exit_rx_s;              /* ... after the packet received at this second */
+	uint64_t rekeys;                 /* renegotiations of its session (rekey.c; control thread) */
 };
 
 struct gw {
@@ -180,6 +190,9 @@ struct gw {
 	struct gw_worker *workers[RTE_MAX_LCORE];
 	struct gw_peer_info *pinfo;      /* [n_pinfo]: static peers, then TLS clients' peers */
 	uint32_t n_pinfo;                /* grows (control thread, release); gw_peer_count() */
+	pthread_mutex_t pinfo_lock;      /* control thread (slot changes) vs telemetry */
+	bool peer_to_peer;               /* route tunnel -> tunnel: no `server` group (static
+					  * peers), or server.client_to_client */
 	struct gw_peer_conf *dyn_conf;   /* [server.max_clients]: the TLS clients' pinfo->conf */
 	struct rte_ring *ctrl_rx;        /* control packets, workers -> control thread */
 	struct rte_ring *ctrl_tx;        /* control packets, control thread -> worker 0 */
@@ -195,6 +208,7 @@ struct gw {
 	uint64_t peer_timeouts;          /* written by the control thread, read by telemetry */
 	uint64_t peer_floats;
 	uint64_t peer_exits;
+	uint64_t peers_removed;          /* TLS clients' peers deleted (client_peer.c) */
 	uint64_t status_writes;
 };
 
@@ -205,11 +219,18 @@ gw_now_s(const struct gw *gw, uint64_t tsc)
 	return tsc / gw->tsc_hz;
 }
 
-/* Entries of gw->pinfo that are filled in. Any thread. */
+/* Entries of gw->pinfo ever filled in; free slots among them have peer NULL. Any thread. */
 static inline uint32_t
 gw_peer_count(const struct gw *gw)
 {
 	return __atomic_load_n(&gw->n_pinfo, __ATOMIC_ACQUIRE);
+}
+
+/* The peer in slot @p pi, or NULL (free slot). Borrowed as a lookup (peer.h). Any thread. */
+static inline struct ovpn_peer *
+gw_pinfo_peer(const struct gw_peer_info *pi)
+{
+	return __atomic_load_n(&pi->peer, __ATOMIC_ACQUIRE);
 }
 
 /* Count a gateway drop of @p m (NULL-safe) and free it. Owning worker. */
@@ -253,6 +274,9 @@ int gw_server_create(struct gw *gw);
 void gw_server_destroy(struct gw *gw);
 /* Take the control packets the workers queued; retransmit, time out handshakes. */
 void gw_server_poll(struct gw *gw);
+/* TLS client peer @p pi is to go (ping-restart, OCC EXIT): its session closes and the peer
+ * is removed (client_peer.c); @p why is logged. Control thread. */
+void gw_server_peer_gone(struct gw_server *srv, struct gw_peer_info *pi, const char *why);
 /* Add the control channel's counters (tls_*, cookie_replies, ctrl_<drop reason>) to @p d;
  * nothing without a `server` group. Telemetry thread. */
 struct rte_tel_data;

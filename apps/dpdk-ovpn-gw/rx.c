@@ -5,7 +5,9 @@
  * one ovpn_data_decap_burst() call (one AEAD call per 64 packets). Each decrypted packet is
  * then checked as an IPv4 packet, routed through the FIB in one bulk lookup, has its TTL
  * decremented and its TCP MSS clamped, and leaves either on the LAN (ft_ip4_send: ARP) or
- * through the encap queue to another peer (client-to-client, tx.c).
+ * through the encap queue to another peer (client-to-client, tx.c; with a `server` group only
+ * when server.client_to_client is on, else dropped as client_to_client, as OpenVPN without
+ * --client-to-client keeps clients apart).
  *
  * Verdicts other than DATA: PING and EXIT were consumed by data.c (EXIT is reported to the
  * control thread); CONTROL goes to the control thread through ctrl_rx when a `server` group
@@ -110,6 +112,10 @@ forward_inner(struct gw_worker *gwk, struct ft_worker *w, struct rte_mbuf *m,
 	if (nh->kind == FT_NH_LAN) {
 		GW_COUNT(gwk, tun_to_lan, 1);
 		ft_ip4_send(w, m, nh->port, nh->gw != 0 ? nh->gw : rte_be_to_cpu_32(h->dst_addr));
+		return;
+	}
+	if (!gwk->gw->peer_to_peer) {
+		gw_drop(gwk, m, GW_DROP_CLIENT_TO_CLIENT);
 		return;
 	}
 	to = ovpn_peer_lookup_by_id(gwk->gw->peers, nh->peer_id);

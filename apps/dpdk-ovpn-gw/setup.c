@@ -181,6 +181,7 @@ peers_install(struct gw *gw)
 	gw->dyn_conf = calloc(dyn_peers(cfg) + 1, sizeof(*gw->dyn_conf));
 	if (gw->pinfo == NULL || gw->dyn_conf == NULL)
 		return -ENOMEM;
+	pthread_mutex_init(&gw->pinfo_lock, NULL);
 	for (uint16_t i = 0; rc == 0 && i < cfg->n_peers; i++)
 		rc = peer_install(gw, &cfg->peers[i], &gw->pinfo[i]);
 	__atomic_store_n(&gw->n_pinfo, cfg->n_peers, __ATOMIC_RELEASE);
@@ -269,6 +270,7 @@ gw_setup(struct gw *gw, const struct gw_config *cfg, struct ft_stack *s)
 	gw->tsc_hz = rte_get_tsc_hz();
 	gw->start_wall = time(NULL);
 	gw->start_s = gw_now_s(gw, rte_rdtsc());
+	gw->peer_to_peer = !cfg->server.enabled || cfg->server.client_to_client;
 	for (uint16_t i = 0; i < cfg->stack.n_ports; i++)
 		gw->port_ip[i] = cfg->stack.ports[i].ip4;
 	rc = backend_create(gw);

@@ -48,7 +48,8 @@ time_str(time_t t, char *buf, size_t len)
 static bool
 listed(const struct gw_peer_info *pi)
 {
-	return ovpn_peer_transport(pi->peer).addr != 0 && !pi->timed_out && !pi->exited;
+	return pi->peer != NULL && ovpn_peer_transport(pi->peer).addr != 0 && !pi->timed_out &&
+	       !pi->exited;
 }
 
 static void
@@ -98,21 +99,21 @@ write_body(FILE *f, const struct gw *gw)
 	uint64_t now_s = gw_now_s(gw, rte_rdtsc());
 	time_t now = time(NULL);
 	char t[32], real[32];
-	uint16_t n = (uint16_t)gw_peer_count(gw);
+	uint32_t n = gw_peer_count(gw);
 
 	fprintf(f, "TITLE,dpdk-ovpn-gw\n");
 	fprintf(f, "TIME,%s,%u\n", time_str(now, t, sizeof(t)), (unsigned int)now);
 	fprintf(f, "HEADER,CLIENT_LIST,Common Name,Real Address,Virtual Address,"
 		"Virtual IPv6 Address,Bytes Received,Bytes Sent,Connected Since,"
 		"Connected Since (time_t),Username,Client ID,Peer ID,Data Channel Cipher\n");
-	for (uint16_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++)
 		if (listed(&gw->pinfo[i])) {
 			real_address(&gw->pinfo[i], real, sizeof(real));
 			client_line(f, &gw->pinfo[i], real);
 		}
 	fprintf(f, "HEADER,ROUTING_TABLE,Virtual Address,Common Name,Real Address,Last Ref,"
 		"Last Ref (time_t)\n");
-	for (uint16_t i = 0; i < n; i++)
+	for (uint32_t i = 0; i < n; i++)
 		if (listed(&gw->pinfo[i])) {
 			real_address(&gw->pinfo[i], real, sizeof(real));
 			route_lines(f, &gw->pinfo[i], real, now_s, now);

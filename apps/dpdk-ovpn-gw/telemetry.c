@@ -9,8 +9,9 @@
  *   /ovpn_gw/drops           every drop reason of the data channel (ovpn_drop_reason:
  *                            auth_fail, replay, no_peer ...) and of the gateway's stages
  *                            (GW_DROP_REASONS: control_unhandled ...), summed over workers
- *   /ovpn_gw/peers[,ID]      one dict per static peer, "peer<ID>": name, addresses, state,
- *                            traffic; with ID, that peer only and with its drops by reason
+ *   /ovpn_gw/peers[,ID]      one dict per peer (static, or a connected TLS client),
+ *                            "peer<ID>": name, addresses, state, traffic; with ID, that peer
+ *                            only and with its drops by reason
  *
  * Telemetry callbacks take no user argument in DPDK 22.11, hence the file-level pointer (one
  * gateway per process). Counters are read with relaxed atomic loads (ovpn_ctr_read) while
@@ -83,11 +84,15 @@ drops_total(const struct gw_stats *st, const struct ovpn_data_stats *d)
 	return n;
 }
 
+/* Caller holds pinfo_lock. */
 static void
-peer_counts(const struct gw *gw, uint64_t *connected, uint64_t *timed_out)
+peer_counts(const struct gw *gw, uint64_t *live, uint64_t *connected, uint64_t *timed_out)
 {
-	*connected = *timed_out = 0;
-	for (uint16_t i = 0; i < gw_peer_count(gw); i++) {
+	*live = *connected = *timed_out = 0;
+	for (uint32_t i = 0; i < gw_peer_count(gw); i++) {
+		if (gw->pinfo[i].peer == NULL)
+			continue; /* free slot */
+		(*live)++;
 		*connected += ovpn_peer_transport(gw->pinfo[i].peer).addr != 0;
 		*timed_out += gw->pinfo[i].timed_out;
 	}
@@ -96,23 +101,26 @@ peer_counts(const struct gw *gw, uint64_t *connected, uint64_t *timed_out)
 static int
 tel_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	const struct gw *gw = tel_gw;
+	struct gw *gw = tel_gw;
 	struct ovpn_data_stats ds;
 	struct gw_stats st;
-	uint64_t conn, dead;
+	uint64_t live, conn, dead;
 
 	if (gw == NULL)
 		return -ENODEV;
 	gw_stats_sum(gw, &st, &ds);
-	peer_counts(gw, &conn, &dead);
+	pthread_mutex_lock(&gw->pinfo_lock);
+	peer_counts(gw, &live, &conn, &dead);
+	pthread_mutex_unlock(&gw->pinfo_lock);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "workers", gw->n_workers);
-	rte_tel_data_add_dict_u64(d, "peers", gw_peer_count(gw));
+	rte_tel_data_add_dict_u64(d, "peers", live);
 	rte_tel_data_add_dict_u64(d, "peers_connected", conn);
 	rte_tel_data_add_dict_u64(d, "peers_timed_out", dead);
 	rte_tel_data_add_dict_u64(d, "peer_timeouts", ovpn_ctr_read(&gw->peer_timeouts));
 	rte_tel_data_add_dict_u64(d, "peer_address_changes", ovpn_ctr_read(&gw->peer_floats));
 	rte_tel_data_add_dict_u64(d, "peer_exits", ovpn_ctr_read(&gw->peer_exits));
+	rte_tel_data_add_dict_u64(d, "peers_removed", ovpn_ctr_read(&gw->peers_removed));
 	rte_tel_data_add_dict_u64(d, "status_writes", ovpn_ctr_read(&gw->status_writes));
 #define DATA_X_TEL(f) rte_tel_data_add_dict_u64(d, #f, ds.f);
 	DATA_COUNTERS(DATA_X_TEL)
@@ -168,6 +176,7 @@ peer_dict(const struct gw_peer_info *pi, uint64_t now_s, bool detail)
 	rte_tel_data_add_dict_u64(d, "owner", pi->peer->owner);
 	rte_tel_data_add_dict_u64(d, "timed_out", pi->timed_out);
 	rte_tel_data_add_dict_u64(d, "exited", pi->exited);
+	rte_tel_data_add_dict_u64(d, "rekeys", ovpn_ctr_read(&pi->rekeys));
 	rte_tel_data_add_dict_u64(d, "idle_s", now_s > rx_s ? now_s - rx_s : 0);
 	rte_tel_data_add_dict_u64(d, "rx_pkts", st.rx_pkts);
 	rte_tel_data_add_dict_u64(d, "rx_bytes", st.rx_bytes);
@@ -179,35 +188,41 @@ peer_dict(const struct gw_peer_info *pi, uint64_t now_s, bool detail)
 	return d;
 }
 
-/* Parameter: a peer-id, or nothing for every peer (the first 64: output size limit). */
+/* Parameter: a peer-id, or nothing for every peer (the first 64: output size limit). The
+ * slots are read under pinfo_lock: a TLS client's peer cannot be removed meanwhile. */
 static int
 tel_peers(const char *cmd, const char *params, struct rte_tel_data *d)
 {
-	const struct gw *gw = tel_gw;
+	struct gw *gw = tel_gw;
 	uint64_t now_s;
 	bool one = params != NULL && params[0] != '\0';
 	unsigned long id = one ? strtoul(params, NULL, 10) : 0;
 	unsigned int shown = 0;
 	char key[24];
+	int rc = 0;
 
 	if (gw == NULL)
 		return -ENODEV;
 	now_s = gw_now_s(gw, rte_rdtsc());
 	rte_tel_data_start_dict(d);
-	for (uint16_t i = 0; i < gw_peer_count(gw) && shown < 64; i++) {
+	pthread_mutex_lock(&gw->pinfo_lock);
+	for (uint32_t i = 0; rc == 0 && i < gw_peer_count(gw) && shown < 64; i++) {
 		const struct gw_peer_info *pi = &gw->pinfo[i];
 		struct rte_tel_data *pd;
 
-		if (one && pi->peer->id != id)
+		if (pi->peer == NULL || (one && pi->peer->id != id))
 			continue;
 		pd = peer_dict(pi, now_s, one);
-		if (pd == NULL)
-			return -ENOMEM;
+		if (pd == NULL) {
+			rc = -ENOMEM;
+			break;
+		}
 		snprintf(key, sizeof(key), "peer%u", pi->peer->id);
 		rte_tel_data_add_dict_container(d, key, pd, 0);
 		shown++;
 	}
-	return 0;
+	pthread_mutex_unlock(&gw->pinfo_lock);
+	return rc;
 }
 
 int
@@ -224,7 +239,7 @@ gw_telemetry_register(struct gw *gw)
 						"gateway)");
 	if (rc == 0)
 		rc = rte_telemetry_register_cmd("/ovpn_gw/peers", tel_peers,
-						"Static peers: state and traffic. Parameters: "
+						"Peers: state and traffic. Parameters: "
 						"[peer-id] (with drops by reason)");
 	if (rc < 0)
 		GW_LOG(WARNING, "telemetry registration failed: %d", rc);
@@ -256,6 +271,7 @@ gw_print_summary(const struct gw *gw, FILE *f)
 	GW_COUNTERS(GW_X_PRINT)
 #undef GW_X_PRINT
 	fprintf(f, "  %-20s %" PRIu64 "\n", "peer_timeouts", ovpn_ctr_read(&gw->peer_timeouts));
+	fprintf(f, "  %-20s %" PRIu64 "\n", "peers_removed", ovpn_ctr_read(&gw->peers_removed));
 	for (int r = 0; r < OVPN_DROP_MAX; r++)
 		if (ds.drops[r] != 0)
 			fprintf(f, "  drop %-15s %" PRIu64 "\n", ovpn_drop_reason_name(r),
@@ -264,9 +280,11 @@ gw_print_summary(const struct gw *gw, FILE *f)
 		if (st.drops[r] != 0)
 			fprintf(f, "  drop %-15s %" PRIu64 "\n", gw_drop_reason_name(r),
 				st.drops[r]);
-	for (uint16_t i = 0; i < gw_peer_count(gw); i++) {
+	for (uint32_t i = 0; i < gw_peer_count(gw); i++) {
 		struct ovpn_peer_stats ps;
 
+		if (gw->pinfo[i].peer == NULL)
+			continue; /* free slot */
 		ovpn_peer_stats_read(gw->pinfo[i].peer, &ps);
 		fprintf(f, "  peer %u (%s): rx %" PRIu64 " pkts %" PRIu64 " bytes, tx %" PRIu64
 			" pkts %" PRIu64 " bytes\n", gw->pinfo[i].peer->id, gw->pinfo[i].conf->name,

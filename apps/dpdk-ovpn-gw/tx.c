@@ -220,11 +220,11 @@ gw_keepalive(struct gw_worker *gwk, struct ft_worker *w, uint64_t now_s)
 {
 	struct gw *gw = gwk->gw;
 
-	for (uint16_t i = 0; i < gw_peer_count(gw); i++) {
-		struct ovpn_peer *p = gw->pinfo[i].peer;
+	for (uint32_t i = 0; i < gw_peer_count(gw); i++) {
+		struct ovpn_peer *p = gw_pinfo_peer(&gw->pinfo[i]); /* RCU: valid this loop */
 		struct rte_mbuf *m;
 
-		if (p->owner != gwk->idx || !ovpn_peer_keepalive_due(p, now_s) ||
+		if (p == NULL || p->owner != gwk->idx || !ovpn_peer_keepalive_due(p, now_s) ||
 		    ovpn_peer_transport(p).addr == 0)
 			continue;
 		m = ft_udp_alloc(w);

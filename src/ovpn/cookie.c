@@ -181,6 +181,23 @@ ovpn_cookie_verify(struct ovpn_cookie *c, const struct ovpn_cookie_addr *from,
 	return false;
 }
 
+/*
+ * The client's first packet after our reset: its message 1 (after the reset, message 0), or an
+ * ack of our reset (message 0) alone. Anything later echoes a valid cookie too (the cookie
+ * stays valid for the hand-window) but belongs to a session we closed, e.g. the ack of the TLS
+ * alert that refused a certificate: it must not open a new, half-open session.
+ */
+static bool
+is_first_after_reset(const struct ovpn_ctrl_msg *m)
+{
+	if (m->opcode != OVPN_P_ACK_V1)
+		return m->msg_pid == 1;
+	for (uint8_t i = 0; i < m->n_acks; i++)
+		if (m->acks[i] != 0)
+			return false;
+	return true;
+}
+
 /* tls_pre_decrypt_lite() and do_pre_decrypt_check(): what may open a session. */
 static enum ovpn_ctrl_drop
 first_packet_action(const struct ovpn_cookie_input *in, enum ovpn_cookie_action *act)
@@ -198,6 +215,8 @@ first_packet_action(const struct ovpn_cookie_input *in, enum ovpn_cookie_action 
 	case OVPN_P_CONTROL_V1:
 	case OVPN_P_CONTROL_WKC_V1:
 	case OVPN_P_ACK_V1:
+		if (!is_first_after_reset(m))
+			return OVPN_CTRL_DROP_COOKIE_NOT_FIRST;
 		*act = OVPN_COOKIE_ACCEPT;
 		break;
 	default:

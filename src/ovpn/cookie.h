@@ -8,8 +8,10 @@
  *   C->S  HARD_RESET_CLIENT_V2 sid=C msg=0            classify: REPLY
  *   S->C  HARD_RESET_SERVER_V2 sid=S acks=[0] rsid=C msg=0   (ovpn_cookie_reply,
  *         S = HMAC cookie; the server keeps nothing)
- *   C->S  CONTROL_V1 or ACK_V1 sid=C acks=[..] rsid=S ...     classify: ACCEPT
- *         (S must verify for slot offsets -2..+1) -> create the session:
+ *   C->S  CONTROL_V1 msg=1 or ACK_V1 acks=[0], sid=C rsid=S   classify: ACCEPT
+ *         (S must verify for slot offsets -2..+1; a later packet echoing S,
+ *         e.g. an ack of the alert that ended a session, is refused as
+ *         cookie_not_first) -> create the session:
  *         own sid S, peer sid C, ovpn_reliable_skip_reset(), then feed this
  *         packet to ovpn_reliable_input() as usual.
  *

@@ -22,7 +22,7 @@
  * Not here: the data-path formats (proto.h), retransmission and acks
  * (reliable.h), the stateless cookie (cookie.h), TLS and the key-method-2
  * message (tls.c / keyex.c), and the HMAC / cipher code for tls-auth and
- * tls-crypt (not written yet; see the hook points above).
+ * tls-crypt (ctrl_wrap.h, at the hook points above).
  *
  * References (openvpn-protocol.md): §1.2 opcodes, §1.3 layout, §1.4 session
  * ids, §1.5 acks, §1.6 msg-pid and tls-mtu, §2.2 tls-auth, §2.3 tls-crypt,
@@ -165,7 +165,17 @@ ovpn_ctrl_is_early_neg(uint32_t replay_pid)
 	X(NEW_SESSION_OPCODE, "new_session_opcode", "opcode cannot open a session") \
 	X(NEW_SESSION_KEY_ID, "new_session_key_id", "session-opening packet with key_id != 0") \
 	X(COOKIE_NO_ACK, "cookie_no_ack", "first packet after the reset carries no ack") \
-	X(COOKIE_BAD, "cookie_bad", "echoed server session id is not a live cookie")
+	X(COOKIE_BAD, "cookie_bad", "echoed server session id is not a live cookie") \
+	X(COOKIE_NOT_FIRST, "cookie_not_first", \
+	  "valid cookie, but not the client's first packet after its reset (closed session)") \
+	X(WRAP_BAD_HMAC, "wrap_bad_hmac", "tls-auth HMAC does not verify (key, direction, hash)") \
+	X(WRAP_BAD_TAG, "wrap_bad_tag", "tls-crypt tag does not verify (wrong key or tampered)") \
+	X(WRAP_CRYPTO, "wrap_crypto", "OpenSSL failed while unwrapping (HMAC or AES-256-CTR)") \
+	X(REPLAY_ZERO, "replay_zero", "tls-auth / tls-crypt replay-pid 0 (never sent)") \
+	X(REPLAY_TIME_BACK, "replay_time_back", "replay-time older than the peer's current one") \
+	X(REPLAY_OLD, "replay_old", "replay-pid 64 or more below the highest received") \
+	X(REPLAY_DUP, "replay_dup", "replay-pid already received (a replayed packet)") \
+	X(REPLAY_SKEW, "replay_skew", "first packet's replay-time too far from our clock")
 
 /* OVPN_CTRL_OK (0) is "accepted"; every other value is a drop reason. */
 enum ovpn_ctrl_drop {

@@ -122,6 +122,9 @@ ovpn_push_reply_build(char *buf, size_t cap, const struct ovpn_push_conf *conf,
 /* Text control messages (§3.1, §3.4)                                                        */
 /* ---------------------------------------------------------------------------------------- */
 
+/* What a 2.6 server sends a client it refuses (client-connect / ccd `disable`; with its NUL). */
+#define OVPN_CC_AUTH_FAILED "AUTH_FAILED"
+
 /* multi.c: what a 2.6 server sends when ovpn_ncp_choose() fails (send it with its NUL). */
 #define OVPN_CC_AUTH_FAILED_NO_CIPHER \
 	"AUTH_FAILED,Data channel cipher negotiation failed (no shared cipher)"

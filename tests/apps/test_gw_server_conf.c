@@ -131,8 +131,8 @@ static const struct {
 	  "9: server.keepalive_timeout: 10 must exceed keepalive_interval" },
 	{ "push route host bits", SERVER(FILES, NET, "push_routes = [ \"10.1.2.3/16\" ];\n"),
 	  "9: server.push_routes: entry 0: expected a network" },
-	{ "unknown key", SERVER(FILES, NET, "tls_auth = \"x\";\n"),
-	  "9: server.tls_auth: unknown key" },
+	{ "unknown key", SERVER(FILES, NET, "tls_crypt_v2 = \"x\";\n"),
+	  "9: server.tls_crypt_v2: unknown key" },
 };
 
 static void
@@ -155,6 +155,34 @@ test_errors_name_file_line_and_key(void **state)
 	free(c);
 }
 
+/* client_config_dir (a readable directory) and client_to_client: defaults, values, errors. */
+static void
+test_client_config_dir_and_client_to_client(void **state)
+{
+	struct gw_config *c = calloc(1, sizeof(*c));
+	char path[sizeof(TMP_TEMPLATE)], err[ERR_LEN] = "";
+	int rc;
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(load_text(SERVER(FILES, NET, ""), c, err, path), 0);
+	assert_string_equal(c->server.client_config_dir, "");
+	assert_false(c->server.client_to_client);
+	assert_int_equal(load_text(SERVER(FILES, NET, "client_to_client = true;\n"
+					  "client_config_dir = \"" FT_SOURCE_ROOT "/configs\";\n"),
+				   c, err, path), 0);
+	assert_true(c->server.client_to_client);
+	assert_string_equal(c->server.client_config_dir, FT_SOURCE_ROOT "/configs");
+	rc = load_text(SERVER(FILES, NET, "client_config_dir = \"/nonexistent-ccd\";\n"), c, err,
+		       path);
+	assert_int_equal(rc, -EINVAL);
+	assert_non_null(strstr(err, ":9: server.client_config_dir: cannot read directory"));
+	rc = load_text(SERVER(FILES, NET, "client_to_client = 1;\n"), c, err, path);
+	assert_int_equal(rc, -EINVAL);
+	assert_non_null(strstr(err, ":9: server.client_to_client"));
+	free(c);
+}
+
 int
 main(void)
 {
@@ -162,6 +190,7 @@ main(void)
 		cmocka_unit_test(test_no_server_group),
 		cmocka_unit_test(test_full_and_default_server),
 		cmocka_unit_test(test_errors_name_file_line_and_key),
+		cmocka_unit_test(test_client_config_dir_and_client_to_client),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

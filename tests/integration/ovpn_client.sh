@@ -17,7 +17,7 @@
 #   1. the client logs "Initialization Sequence Completed", the pushed options (route to the
 #      LAN, ifconfig 10.8.0.2, ping 10 / ping-restart 60), the cipher and peer-id 0;
 #   2. ping from the client through the tunnel to the LAN host: 0% loss;
-#   3. TCP: 4 MiB (OVPN_CLIENT_TCP_MB) to the LAN host, SHA-256 checked by the receiver;
+#   3. TCP: 256 MiB (OVPN_CLIENT_TCP_MB) to the LAN host, SHA-256 checked by the receiver;
 #   4. telemetry /ovpn_gw/peers shows the client's peer (name = certificate CN) with traffic,
 #      /ovpn_gw/stats counts control packets both ways;
 # and at the end the gateway exits 0 on SIGTERM. Not in run_all.sh (needs openvpn).
@@ -39,7 +39,7 @@ HELPER=$FT_IT_DIR/ovpn_static_client.py
 D=$FT_RUN_DIR
 CONF=$D/gw.conf
 CIPHERS=${OVPN_CLIENT_CIPHERS:-AES-256-GCM AES-128-GCM CHACHA20-POLY1305}
-TCP_MB=${OVPN_CLIENT_TCP_MB:-4}
+TCP_MB=${OVPN_CLIENT_TCP_MB:-256}
 if [ "$(nproc)" -ge 2 ]; then LCORE=1; else LCORE=0; fi
 EAL=(--no-huge -m 512 --no-pci -l "${OVPN_CLIENT_LCORES:-$LCORE}")
 
@@ -258,6 +258,9 @@ run_two() {
 	ip netns exec "$NSC" openvpn --config "$D/client-aes-256-gcm.conf" >"$D/client-one.log" \
 		2>&1 &
 	FT_APP_PID[client-one]=$!
+	# Each new session gets a fresh peer (lowest free peer-id and address): the first client
+	# completes first, so that peer-id 0 / 10.8.0.2 and 1 / 10.8.0.3 are known below.
+	wait_for "$D/client-one.log" "Initialization Sequence Completed" 20
 	ip netns exec "$NSC" openvpn --config "$D/client-two.conf" >"$log2" 2>&1 &
 	FT_APP_PID[client-two]=$!
 	if wait_for "$D/client-one.log" "Initialization Sequence Completed" 20 &&

@@ -14,7 +14,8 @@
 set -u
 DIR=$(cd "$(dirname "$0")" && pwd)
 SCRIPTS=(tap_netns.sh memif.sh vhost.sh tcp_linux.sh tcp_extras.sh tcp_crafted.sh proxy.sh
-	tcp_wire.sh ovpn_gw.sh ovpn_capture.sh ovpn_tls_smoke.sh ovpn_client.sh evlog_plot.sh)
+	tcp_wire.sh ovpn_gw.sh ovpn_capture.sh ovpn_tls_smoke.sh ovpn_client.sh ovpn_clients.sh
+	ovpn_reneg.sh ovpn_wrap.sh ovpn_harden.sh evlog_plot.sh)
 passed=0
 failed=0
 summary=()

@@ -202,29 +202,30 @@ test_classify_first_packets(void **state)
 	enum ovpn_cookie_action act;
 	static const struct {
 		uint8_t opcode, key_id, n_acks;
+		uint32_t msg_pid;
 		int ack_sid;		/* 0 cookie, 1 stale cookie, 2 client's own sid */
 		uint32_t replay_pid;
 		enum ovpn_ctrl_drop want;
 		enum ovpn_cookie_action act;
 	} t[] = {
-		{ OVPN_P_CONTROL_HARD_RESET_CLIENT_V2, 0, 0, 0, 0, OVPN_CTRL_OK, OVPN_COOKIE_REPLY },
-		{ OVPN_P_CONTROL_HARD_RESET_CLIENT_V3, 0, 0, 0, 0x0f000000, OVPN_CTRL_OK,
+		{ OVPN_P_CONTROL_HARD_RESET_CLIENT_V2, 0, 0, 0, 0, 0, OVPN_CTRL_OK, OVPN_COOKIE_REPLY },
+		{ OVPN_P_CONTROL_HARD_RESET_CLIENT_V3, 0, 0, 0, 0, 0x0f000000, OVPN_CTRL_OK,
 		  OVPN_COOKIE_REPLY },
-		{ OVPN_P_CONTROL_HARD_RESET_CLIENT_V3, 0, 0, 0, 1, OVPN_CTRL_OK,
+		{ OVPN_P_CONTROL_HARD_RESET_CLIENT_V3, 0, 0, 0, 0, 1, OVPN_CTRL_OK,
 		  OVPN_COOKIE_STATEFUL },
-		{ OVPN_P_CONTROL_V1, 0, 1, 0, 0, OVPN_CTRL_OK, OVPN_COOKIE_ACCEPT },
-		{ OVPN_P_ACK_V1, 0, 2, 0, 0, OVPN_CTRL_OK, OVPN_COOKIE_ACCEPT },
-		{ OVPN_P_CONTROL_WKC_V1, 0, 1, 0, 0, OVPN_CTRL_OK, OVPN_COOKIE_ACCEPT },
-		{ OVPN_P_CONTROL_V1, 0, 0, 0, 0, OVPN_CTRL_DROP_COOKIE_NO_ACK, OVPN_COOKIE_DROP },
-		{ OVPN_P_CONTROL_V1, 0, 1, 1, 0, OVPN_CTRL_DROP_COOKIE_BAD, OVPN_COOKIE_DROP },
-		{ OVPN_P_ACK_V1, 0, 1, 2, 0, OVPN_CTRL_DROP_COOKIE_BAD, OVPN_COOKIE_DROP },
-		{ OVPN_P_CONTROL_V1, 1, 1, 0, 0, OVPN_CTRL_DROP_NEW_SESSION_KEY_ID,
+		{ OVPN_P_CONTROL_V1, 0, 1, 1, 0, 0, OVPN_CTRL_OK, OVPN_COOKIE_ACCEPT },
+		{ OVPN_P_ACK_V1, 0, 2, 0, 0, 0, OVPN_CTRL_OK, OVPN_COOKIE_ACCEPT },
+		{ OVPN_P_CONTROL_WKC_V1, 0, 1, 1, 0, 0, OVPN_CTRL_OK, OVPN_COOKIE_ACCEPT },
+		{ OVPN_P_CONTROL_V1, 0, 0, 1, 0, 0, OVPN_CTRL_DROP_COOKIE_NO_ACK, OVPN_COOKIE_DROP },
+		{ OVPN_P_CONTROL_V1, 0, 1, 1, 1, 0, OVPN_CTRL_DROP_COOKIE_BAD, OVPN_COOKIE_DROP },
+		{ OVPN_P_ACK_V1, 0, 1, 0, 2, 0, OVPN_CTRL_DROP_COOKIE_BAD, OVPN_COOKIE_DROP },
+		{ OVPN_P_CONTROL_V1, 1, 1, 1, 0, 0, OVPN_CTRL_DROP_NEW_SESSION_KEY_ID,
 		  OVPN_COOKIE_DROP },
-		{ OVPN_P_CONTROL_SOFT_RESET_V1, 1, 0, 0, 0, OVPN_CTRL_DROP_NEW_SESSION_OPCODE,
+		{ OVPN_P_CONTROL_SOFT_RESET_V1, 1, 0, 0, 0, 0, OVPN_CTRL_DROP_NEW_SESSION_OPCODE,
 		  OVPN_COOKIE_DROP },
-		{ OVPN_P_CONTROL_HARD_RESET_SERVER_V2, 0, 1, 0, 0,
+		{ OVPN_P_CONTROL_HARD_RESET_SERVER_V2, 0, 1, 0, 0, 0,
 		  OVPN_CTRL_DROP_NEW_SESSION_OPCODE, OVPN_COOKIE_DROP },
-		{ OVPN_P_DATA_V2, 0, 0, 0, 0, OVPN_CTRL_DROP_NEW_SESSION_OPCODE, OVPN_COOKIE_DROP },
+		{ OVPN_P_DATA_V2, 0, 0, 0, 0, 0, OVPN_CTRL_DROP_NEW_SESSION_OPCODE, OVPN_COOKIE_DROP },
 	};
 
 	assert_int_equal(ovpn_cookie_init(&c, key1, OVPN_COOKIE_HAND_WINDOW_S), 0);
@@ -236,15 +237,27 @@ test_classify_first_packets(void **state)
 		m.key_id = t[i].key_id;
 		m.sid = sid_c;
 		m.n_acks = t[i].n_acks;
+		m.msg_pid = t[i].msg_pid;
 		m.ack_sid = t[i].ack_sid == 0 ? ck : t[i].ack_sid == 1 ? stale : sid_c;
 		in.replay_pid = t[i].replay_pid;
 		act = OVPN_COOKIE_REPLY;
 		assert_int_equal(ovpn_cookie_classify(&c, &in, T0 + 10, &act), t[i].want);
 		assert_int_equal(act, t[i].act);
 	}
+	/* A valid cookie on a later packet of a closed session (the client's ack of our TLS alert,
+	 * its message 3) opens nothing. */
+	m = (struct ovpn_ctrl_msg){ .opcode = OVPN_P_ACK_V1, .sid = sid_c, .n_acks = 2,
+				    .ack_sid = ck, .acks = { 0, 2 } };
+	assert_int_equal(ovpn_cookie_classify(&c, &in, T0, &act),
+			 OVPN_CTRL_DROP_COOKIE_NOT_FIRST);
+	m = (struct ovpn_ctrl_msg){ .opcode = OVPN_P_CONTROL_V1, .sid = sid_c, .n_acks = 1,
+				    .ack_sid = ck, .msg_pid = 3 };
+	assert_int_equal(ovpn_cookie_classify(&c, &in, T0, &act),
+			 OVPN_CTRL_DROP_COOKIE_NOT_FIRST);
+	assert_int_equal(act, OVPN_COOKIE_DROP);
 	/* The same valid packet from another port is refused. */
 	m = (struct ovpn_ctrl_msg){ .opcode = OVPN_P_CONTROL_V1, .sid = sid_c, .n_acks = 1,
-				    .ack_sid = ck };
+				    .ack_sid = ck, .msg_pid = 1 };
 	in.from.port++;
 	assert_int_equal(ovpn_cookie_classify(&c, &in, T0, &act), OVPN_CTRL_DROP_COOKIE_BAD);
 	ovpn_cookie_fini(&c);
