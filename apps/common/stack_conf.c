@@ -122,7 +122,7 @@ static const struct section {
 #define TYPE_KEYS "iface", "pci", "socket", "role", "path", "pair", "side"
 
 static const char *const port_keys[] = {
-	"name", "type", "address", "gateway", "mac", "mtu", "rx_desc", "tx_desc", "impair",
+	"name", "type", "address", "gateway", "mac", "mtu", "rx_desc", "tx_desc", "impair", "tso",
 	TYPE_KEYS, NULL
 };
 
@@ -519,6 +519,17 @@ read_impair(struct app_conf *c, const config_setting_t *p, struct ft_port_conf *
 	return 0;
 }
 
+/* `tso = false` keeps TCP from sending super-segments even when the port offers TSO. */
+static int
+read_tso(struct app_conf *c, const config_setting_t *p, struct ft_port_conf *out)
+{
+	bool tso = true;
+	int rc = app_conf_has(p, "tso") ? app_conf_get_bool(c, p, "tso", &tso) : 0;
+
+	out->no_tso = !tso;
+	return rc;
+}
+
 static int
 read_port(struct app_conf *c, const config_setting_t *p, struct ft_port_conf *out)
 {
@@ -544,6 +555,8 @@ read_port(struct app_conf *c, const config_setting_t *p, struct ft_port_conf *ou
 		rc = app_conf_get_uints(c, p, port_uints, RTE_DIM(port_uints), out);
 	if (rc == 0)
 		rc = read_impair(c, p, out);
+	if (rc == 0)
+		rc = read_tso(c, p, out);
 	return rc;
 }
 

@@ -22,6 +22,7 @@
  * client has 16384 ephemeral ports per destination (49152..65535). */
 #define BENCH_CONNS_PER_PORT 16000
 #define BENCH_MAX_CONNS 4000000
+#define BENCH_MAX_LCORES_PER_SIDE 8
 
 /* Which directions the impairment applies to. */
 enum bench_impair_dir { BENCH_DIR_BOTH, BENCH_DIR_DATA, BENCH_DIR_ACK };
@@ -50,6 +51,11 @@ struct bench_opts {
 	bool kernel;             /* then the same workload over kernel sockets (kernel.c) */
 	bool kernel_no_offload;  /* ... with TSO, GSO and GRO off on the veth pair */
 	bool kernel_busy_poll;   /* ... its threads spinning on epoll_wait(0), as lcores poll */
+	bool ack_batching;       /* tcp.ack_batching of both stacks (default on; --batching) */
+	uint32_t lcores_per_side; /* 0: server and client each on its own lcore; N: both stacks
+				   * with N workers, lcore i polling worker i of each (copoll.c) */
+	uint8_t ring_rss;        /* enum ft_ring_rss of the ring pair (--rss) */
+	bool tso;                /* TSO on the ring ports when not impaired (default on; --tso) */
 };
 
 /* Figures a workload reports while running (read by the main thread, written by workers:
@@ -107,12 +113,20 @@ struct bench {
 							* it was created (mempools included) */
 	void *wl_state;
 	struct bench_kernel *kernel; /* --kernel: the reference run (kernel.h) */
+	uint16_t port_base;          /* first listening port (BENCH_PORT; a shard: its own) */
+	struct bench_copoll *copoll; /* --lcores-per-side: the shards (copoll.c), else NULL */
 };
 
 /* opts.c */
 /* Parse the app options. @return 0, 1 (--help printed), or -1 (message printed). */
 int bench_opts_parse(int argc, char **argv, struct bench_opts *o);
 const struct bench_workload *bench_workload_find(const char *name);
+
+/* copoll.c (--lcores-per-side): wrap b->wl into N shards polled from @p lcores (main thread,
+ * stacks created, @return 0 or -errno); launch and stop the polling lcores. */
+int bench_copoll_prepare(struct bench *b, const unsigned int *lcores);
+int bench_copoll_start(struct bench *b);
+void bench_copoll_stop(struct bench *b);
 
 /* Workloads. */
 extern const struct bench_workload bench_bulk;

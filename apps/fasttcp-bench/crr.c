@@ -19,6 +19,13 @@
  * CRR_PORTS * 16384 / TIME-WAIT connections per second. The client's table is sized for all
  * of them. After the deadline the run waits until every connection block of both stacks is
  * back (the TIME-WAIT ones expire) and reports what is still in use: a leak fails the run.
+ * The client stack picks ephemeral ports per destination (RFC 6056 §3.3.4, handshake.c):
+ * each server port's 16384 4-tuples are walked in order, so the limit is 16384 connections
+ * per server port per TIME-WAIT, without scanning below it.
+ * Packets per connection: 7 (client SYN, request carrying the ACK of the SYN-ACK, FIN, last
+ * ACK; server SYN-ACK, response, FIN). The request rides with that ACK because the
+ * established callback queues it before the stack's output runs; a Linux client, whose
+ * write() comes after epoll reports the connect, sends the ACK alone (8 packets).
  * Not here: the server and the message format (reqresp.c).
  *
  * Threads: slots and the client counters are written only by the client worker; the main
@@ -38,8 +45,8 @@
 #include "hist.h"
 #include "reqresp.h"
 
-#define CRR_PORTS 32     /* server ports: CRR_PORTS * 16384 client 4-tuples, 524288 per
-			  * TIME-WAIT: ~3x the 80..180k/s seen on 2 cores */
+#define CRR_PORTS 64     /* server ports: CRR_PORTS * 16384 client 4-tuples, 1048576 per
+			  * TIME-WAIT: ~2x the 470k/s seen on 2 cores (32 ports ran out) */
 #define EPHEMERAL 16384  /* the stack's ephemeral ports (49152..65535) per destination */
 #define OPEN_BURST 64    /* connects per poll; one until the first connection is
 			  * established: ARP holds only 8 packets per unresolved next hop */
@@ -240,7 +247,7 @@ open_some(struct ft_worker *w, struct crr *cr)
 
 	for (int k = 0; k < burst && cr->n_idle > 0 && !cr->time_up; k++) {
 		struct crr_slot *sl = &cr->s[cr->idle[cr->n_idle - 1]];
-		uint16_t port = (uint16_t)(BENCH_PORT + cr->next_port);
+		uint16_t port = (uint16_t)(cr->b->port_base + cr->next_port);
 
 		bench_msg_rx_reset(&sl->rx);
 		sl->tx = (struct bench_msg_tx){ .off = cr->io.tx_size };
@@ -298,20 +305,22 @@ crr_server_poll(struct ft_worker *w, void *arg)
 static uint32_t
 crr_eal_mem_mb(const struct bench_opts *o)
 {
-	return 1024 + (uint32_t)((uint64_t)o->conns * 16384 >> 20);
+	return 2048 + (uint32_t)((uint64_t)o->conns * 16384 >> 20);
 }
 
 static void
 crr_stack_conf(const struct bench *b, bool server, struct ft_stack_conf *c)
 {
 	uint32_t n = b->o.conns;
-
+	/* --lcores-per-side: per worker (the table is), the 4-tuples of its shard: its own
+	 * CRR_PORTS server ports and the ephemeral ports that hash to it (copoll.c). */
+	uint32_t shards = RTE_MAX(1u, b->o.lcores_per_side);
 	uint64_t msg_mbufs = 2 * ((uint64_t)b->o.req_size + b->o.resp_size) / 2048 + 8;
 
 	/* Client: every 4-tuple may sit in TIME-WAIT. Server: slots plus LAST-ACK stragglers.
 	 * Only the slots have data in flight: a small sendmap pool and, unless --mbufs is
-	 * lower, mbufs for each slot's messages (the 524288 blocks need the memory). */
-	c->tcp_max_conns = server ? 4 * n + 1024 : CRR_PORTS * EPHEMERAL + n + 64;
+	 * lower, mbufs for each slot's messages (the 1048576 blocks need the memory). */
+	c->tcp_max_conns = server ? 4 * n + 1024 : CRR_PORTS * EPHEMERAL / shards + n + 64;
 	c->tcp_sendmap_entries = 64 * n + 65536;
 	c->n_mbufs = (uint32_t)RTE_MIN((uint64_t)b->o.mbufs, 16383 + n * msg_mbufs);
 }

@@ -34,7 +34,7 @@
 #include "kernel_int.h"
 #include "reqresp.h"
 
-#define CRR_PORTS 8      /* as crr.c */
+#define CRR_PORTS 64     /* as crr.c */
 #define OPEN_BURST 64
 #define RECV_BYTES (64u << 10)
 

@@ -71,6 +71,35 @@ port_conf(struct ft_port_conf *pc, const struct bench_opts *o, uint8_t side, uin
 	pc->prefix_len = 24;
 	if (impaired)
 		pc->impair = o->impair;
+	pc->no_tso = !o->tso;
+	pc->ring_rss = o->ring_rss;
+}
+
+/* The EAL worker lcores below 64, in order, into @p lc (at most @p max). @return how many. */
+static unsigned int
+worker_lcores(unsigned int *lc, unsigned int max)
+{
+	unsigned int n = 0, lcore;
+
+	RTE_LCORE_FOREACH_WORKER(lcore)
+		if (lcore < 64 && n < max)
+			lc[n++] = lcore;
+	return n;
+}
+
+/* --lcores-per-side N: both stacks on the first N worker lcores (copoll.c). */
+static uint64_t
+lcore_mask(const struct bench *b, unsigned int lcore)
+{
+	unsigned int lc[BENCH_MAX_LCORES_PER_SIDE], n;
+	uint64_t mask = 0;
+
+	if (b->o.lcores_per_side == 0)
+		return 1ull << lcore;
+	n = worker_lcores(lc, b->o.lcores_per_side);
+	for (unsigned int i = 0; i < n; i++)
+		mask |= 1ull << lc[i];
+	return mask;
 }
 
 static struct ft_stack *
@@ -80,7 +109,7 @@ make_stack(const struct bench *b, unsigned int lcore, uint8_t side, bool impaire
 	struct ft_stack_conf c;
 
 	ft_stack_conf_init(&c);
-	c.lcore_mask = 1ull << lcore;
+	c.lcore_mask = lcore_mask(b, lcore);
 	c.n_mbufs = o->mbufs;
 	c.tcp_max_conns = 2 * o->streams + 64;
 	if (o->sndbuf != 0)
@@ -90,6 +119,7 @@ make_stack(const struct bench *b, unsigned int lcore, uint8_t side, bool impaire
 		c.tcp_rcvbuf_max = o->rcvbuf;
 	}
 	c.tcp_time_wait_ms = o->time_wait_ms;
+	c.tcp_ack_batching = o->ack_batching;
 	if (o->cc != NULL)
 		snprintf(c.tcp_cc, sizeof(c.tcp_cc), "%s", o->cc);
 	if (o->min_rto_ms != 0)
@@ -123,17 +153,13 @@ static int
 create_stacks(struct bench *b)
 {
 	enum bench_impair_dir d = b->o.impair_dir;
-	unsigned int lc[2], n = 0, lcore;
+	unsigned int lc[BENCH_MAX_LCORES_PER_SIDE], n, need = RTE_MAX(2u, b->o.lcores_per_side);
 	uint64_t heap;
 
-	RTE_LCORE_FOREACH_WORKER(lcore) {
-		if (n < 2)
-			lc[n] = lcore;
-		n++;
-	}
-	if (n < 2 || lc[0] >= 64 || lc[1] >= 64) {
-		fprintf(stderr, "fasttcp-bench: EAL gave %u worker lcore(s) below 64; need 2 "
-			"(e.g. --lcores 0@(0,1),1@0,2@1 or -l 0-2)\n", n);
+	n = worker_lcores(lc, RTE_DIM(lc));
+	if (n < need) {
+		fprintf(stderr, "fasttcp-bench: EAL gave %u worker lcore(s) below 64; need %u "
+			"(e.g. --lcores 0@(0,1),1@0,2@1 or -l 0-2)\n", n, need);
 		return -EINVAL;
 	}
 	heap = heap_in_use();
@@ -148,7 +174,7 @@ create_stacks(struct bench *b)
 			ft_strerror(-rte_errno));
 		return -rte_errno;
 	}
-	return 0;
+	return b->o.lcores_per_side ? bench_copoll_prepare(b, lc) : 0;
 }
 
 static void
@@ -302,6 +328,32 @@ json_impair(FILE *f, const struct bench_opts *o, const struct sample *s)
 	fprintf(f, "}");
 }
 
+/* TSO on one ring port: --tso on and no impairment stage there (port.c turns it off). */
+static bool
+port_tso(const struct bench *b, const struct ft_stack *st)
+{
+	struct ft_impair_stats tmp;
+
+	return b->o.tso && ft_impair_stats_get((uint16_t)ft_stack_port_id(st, 0), &tmp) == -ENOENT;
+}
+
+/* The offloads libfasttcp used (the kernel's are under "kernel"): TSO per side with the
+ * super-segments sent, the segment size (MSS with timestamps) and the largest super-segment
+ * (whole segments within 64 KB, output.c); UDP/TCP checksums are left to the ring's wire,
+ * as veth leaves them (port.h csum_wire), IPv4 header checksums computed in software. */
+static void
+json_offloads(FILE *f, const struct bench *b, const struct sample *s)
+{
+	uint32_t segsz = b->o.mtu - 40u - 12u;
+
+	fprintf(f, ",\"offloads\":{\"client\":{\"tso\":%s,\"tso_sends\":%" PRId64 "},"
+		"\"server\":{\"tso\":%s,\"tso_sends\":%" PRId64 "},\"tso_segsz\":%u,"
+		"\"tso_max_bytes\":%u,\"rx_whole_super_segments\":true,\"l4_csum\":\"wire\"}",
+		port_tso(b, b->client) ? "true" : "false", stat_by_name(&s->cl, "tcp_tso_tx"),
+		port_tso(b, b->server) ? "true" : "false", stat_by_name(&s->sv, "tcp_tso_tx"),
+		segsz, (65535u - 20u - 60u) / segsz * segsz);
+}
+
 /* The RESULT line; @return the exit status. */
 static int
 report(struct bench *b, const struct sample *s, int status)
@@ -312,18 +364,21 @@ report(struct bench *b, const struct sample *s, int status)
 	uint64_t rsegs = rexmt_segs(&s->cl, NULL);
 	bool verified = false, ok;
 
-	printf("RESULT {\"workload\":\"%s\",\"lcores\":2,\"streams\":%u,\"bytes\":%" PRIu64
+	printf("RESULT {\"workload\":\"%s\",\"lcores\":%u,\"streams\":%u,\"bytes\":%" PRIu64
 	       ",\"seconds\":%.3f,\"gbps\":%.3f,\"goodput_gbps\":%.3f,\"retrans_bytes\":%" PRIu64
 	       ",\"retrans_segs\":%" PRIu64 ",\"data_segs\":%" PRIu64 ",\"retrans_ratio\":%.5f,"
 	       "\"rto\":%" PRIu64 ",\"fast_rexmt\":%" PRIu64 ",\"mtu\":%u,\"cc\":\"%s\","
-	       "\"no_mbuf\":%" PRIu64,
-	       b->wl->name, b->o.streams, s->p.bytes, secs,
+	       "\"no_mbuf\":%" PRIu64 ",\"ack_batching\":%s",
+	       b->wl->name, b->o.lcores_per_side ? b->o.lcores_per_side : 2, b->o.streams,
+	       s->p.bytes, secs,
 	       secs > 0 ? (double)s->cl.tx_bytes * 8 / secs / 1e9 : 0.0,
 	       secs > 0 ? (double)s->p.bytes * 8 / secs / 1e9 : 0.0, s->cl.tcp_rexmt_bytes,
 	       rsegs, s->cl.tcp_segs_tx,
 	       s->cl.tcp_segs_tx ? (double)rsegs / (double)s->cl.tcp_segs_tx : 0.0,
 	       s->cl.tcp_rto, s->cl.tcp_fast_rexmt, b->o.mtu, b->o.cc ? b->o.cc : "default",
-	       s->cl.drops[FT_DROP_NO_MBUF] + s->sv.drops[FT_DROP_NO_MBUF]);
+	       s->cl.drops[FT_DROP_NO_MBUF] + s->sv.drops[FT_DROP_NO_MBUF],
+	       b->o.ack_batching ? "true" : "false");
+	json_offloads(stdout, b, s);
 	json_impair(stdout, &b->o, s);
 	json_tcp_counters(stdout, "client_tcp", &s->cl);
 	json_tcp_counters(stdout, "server_tcp", &s->sv);
@@ -360,6 +415,14 @@ run(struct bench *b)
 	    (b->wl->server_poll && ft_stack_set_poll(b->server, b->wl->server_poll, b) < 0))
 		return EXIT_FAILED;
 	b->t_start = rte_rdtsc();
+	if (b->copoll != NULL) {
+		if (bench_copoll_start(b) < 0)
+			return EXIT_FAILED;
+		rc = monitor(b, &last);
+		bench_copoll_stop(b);
+		take_sample(b, &last);
+		return report(b, &last, rc);
+	}
 	if (ft_stack_start(b->server) < 0 || ft_stack_start(b->client) < 0) {
 		fprintf(stderr, "fasttcp-bench: cannot start the workers (is the main lcore "
 			"one of them?)\n");
@@ -410,6 +473,7 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	b.hz = rte_get_tsc_hz();
+	b.port_base = BENCH_PORT;
 	rc = create_stacks(&b) < 0 ? EXIT_FAILED : run(&b);
 	ft_stack_destroy(b.client);
 	ft_stack_destroy(b.server);

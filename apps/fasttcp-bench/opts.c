@@ -22,7 +22,8 @@ enum {
 	OPT_RCVBUF, OPT_MBUFS, OPT_TIMEOUT, OPT_VERIFY, OPT_LOSS, OPT_BURST, OPT_REORDER,
 	OPT_DUP, OPT_DELAY, OPT_JITTER, OPT_RATE, OPT_RATE_QUEUE, OPT_QUEUE_LEN, OPT_SEED,
 	OPT_DIR, OPT_CC, OPT_EVLOG, OPT_MIN_RTO, OPT_CONNS, OPT_REQ_SIZE, OPT_RESP_SIZE,
-	OPT_TIME_WAIT, OPT_KERNEL, OPT_KERNEL_NO_OFFLOAD, OPT_KERNEL_BUSY_POLL, OPT_HELP,
+	OPT_TIME_WAIT, OPT_TSO, OPT_BATCHING, OPT_NO_BATCHING, OPT_LCORES_PER_SIDE, OPT_RSS,
+	OPT_KERNEL, OPT_KERNEL_NO_OFFLOAD, OPT_KERNEL_BUSY_POLL, OPT_HELP,
 };
 
 static const struct option longopts[] = {
@@ -55,6 +56,11 @@ static const struct option longopts[] = {
 	{ "req-size", required_argument, NULL, OPT_REQ_SIZE },
 	{ "resp-size", required_argument, NULL, OPT_RESP_SIZE },
 	{ "time-wait-ms", required_argument, NULL, OPT_TIME_WAIT },
+	{ "tso", required_argument, NULL, OPT_TSO },
+	{ "batching", required_argument, NULL, OPT_BATCHING },
+	{ "no-batching", no_argument, NULL, OPT_NO_BATCHING },
+	{ "lcores-per-side", required_argument, NULL, OPT_LCORES_PER_SIDE },
+	{ "rss", required_argument, NULL, OPT_RSS },
 	{ "kernel", no_argument, NULL, OPT_KERNEL },
 	{ "kernel-no-offload", no_argument, NULL, OPT_KERNEL_NO_OFFLOAD },
 	{ "kernel-busy-poll", no_argument, NULL, OPT_KERNEL_BUSY_POLL },
@@ -101,6 +107,17 @@ usage(FILE *f, const char *prog)
 "  --cc NAME           congestion control of both stacks (cubic, newreno; stack default)\n"
 "  --min-rto-ms N      lower bound of the RTO of both stacks (stack default 200)\n"
 "  --time-wait-ms N    TIME-WAIT of both stacks (default 1000; Linux: 60000)\n"
+"  --tso on|off        TSO on the ring pair (default on; the wire hands 64 KB super-segments\n"
+"                      to the peer whole, as veth does; never with impairment)\n"
+"  --batching on|off   tcp.ack_batching of both stacks: input finished (callbacks, output,\n"
+"                      ACK) once per connection per rx burst (default on); --no-batching\n"
+"  --lcores-per-side N rr, crr: both stacks get N workers on the first N worker lcores,\n"
+"                      and lcore i polls client worker i and server worker i in turn (the\n"
+"                      whole system on N lcores; --conns split into N shards); N 1..%d\n"
+"  --rss MODE          with --lcores-per-side > 1, how the ring pair's wire picks the\n"
+"                      receiving queue: toeplitz (default; a NIC with symmetric RSS), queue\n"
+"                      (queue q to q) or single (all to queue 0); the last two make the\n"
+"                      stacks steer in software (RESULT copoll.rx_steered)\n"
 "  --evlog FILE        keep a TCP event log and write the first client connection's to FILE\n"
 "                      (plot: scripts/tcp-evlog-plot.py FILE out.svg)\n"
 "Impairment (applied where the stack transmits, both directions unless --impair-dir):\n"
@@ -127,7 +144,7 @@ usage(FILE *f, const char *prog)
 "Output: one line per second, then RESULT {json}. Exit 0 only if every stream completed\n"
 "intact; 1 if one failed, 2 for bad options, 3 on timeout.\n",
 		prog, BENCH_MAX_CONNS, BENCH_MSG_MIN, BENCH_MSG_MAX, BENCH_MSG_MIN, BENCH_MSG_MAX,
-		BENCH_MAX_STREAMS);
+		BENCH_MAX_STREAMS, BENCH_MAX_LCORES_PER_SIDE);
 }
 
 static int
@@ -288,14 +305,19 @@ defaults(struct bench_opts *o)
 	o->req_size = 64;
 	o->resp_size = 64;
 	o->time_wait_ms = 1000;
+	o->ack_batching = true;
+	o->ring_rss = FT_RING_TOEPLITZ;
+	o->tso = true;
 }
 
 /* Options of the TCP/stack group; 1 when @p opt is not one of them. */
 static int
 opt_stack(int opt, const char *arg, struct bench_opts *o)
 {
+	static const char *const on_off[] = { "on", "off", NULL };
+	static const char *const rss_modes[] = { "queue", "toeplitz", "single", NULL };
 	uint64_t v;
-	int rc = 0;
+	int rc = 0, d;
 
 	switch (opt) {
 	case OPT_STREAMS:
@@ -353,6 +375,25 @@ opt_stack(int opt, const char *arg, struct bench_opts *o)
 	case OPT_TIME_WAIT:
 		rc = parse_uint("time-wait-ms", arg, 1, 600000, 1, &v);
 		o->time_wait_ms = (uint32_t)v;
+		break;
+	case OPT_TSO:
+		rc = opt_choice("tso", arg, on_off, &d);
+		o->tso = d == 0;
+		break;
+	case OPT_BATCHING:
+		rc = opt_choice("batching", arg, on_off, &d);
+		o->ack_batching = d == 0;
+		break;
+	case OPT_NO_BATCHING:
+		o->ack_batching = false;
+		break;
+	case OPT_LCORES_PER_SIDE:
+		rc = parse_uint("lcores-per-side", arg, 1, BENCH_MAX_LCORES_PER_SIDE, 1, &v);
+		o->lcores_per_side = (uint32_t)v;
+		break;
+	case OPT_RSS:
+		rc = opt_choice("rss", arg, rss_modes, &d);
+		o->ring_rss = (uint8_t)d;
 		break;
 	case OPT_CC:
 		o->cc = arg;

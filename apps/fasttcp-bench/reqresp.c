@@ -260,7 +260,7 @@ bench_rrsrv_init(struct bench_rrsrv *s, struct bench *b, uint32_t max_conns, uin
 		s->free = &s->pool[i];
 	}
 	for (uint16_t p = 0; p < n_ports; p++) {
-		rc = ft_tcp_listen(b->server, (uint16_t)(BENCH_PORT + p), &listen_ops, s);
+		rc = ft_tcp_listen(b->server, (uint16_t)(b->port_base + p), &listen_ops, s);
 		if (rc < 0)
 			return rc;
 	}

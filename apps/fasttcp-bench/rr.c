@@ -232,7 +232,7 @@ open_some(struct ft_worker *w, struct rr *rr)
 
 	for (int k = 0; k < OPEN_BURST && rr->next_open < rr->n && rr->connecting < window; k++) {
 		struct rr_conn *rc = &rr->c[rr->next_open++];
-		uint16_t port = (uint16_t)(BENCH_PORT + rc->idx / BENCH_CONNS_PER_PORT);
+		uint16_t port = (uint16_t)(rr->b->port_base + rc->idx / BENCH_CONNS_PER_PORT);
 
 		rc->state = RR_CONNECTING;
 		rr->connecting++;

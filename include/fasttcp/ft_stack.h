@@ -81,6 +81,15 @@ struct ft_impair_stats {
  */
 int ft_impair_stats_get(uint16_t port_id, struct ft_impair_stats *out);
 
+/** Ring pair with several queues: which queue of the receiving side a frame lands on. */
+enum ft_ring_rss {
+	FT_RING_QUEUE_TO_QUEUE, /**< queue q to queue q (default); the stack cannot predict it
+				 *   and steers in software (counter rx_steered) */
+	FT_RING_TOEPLITZ,       /**< symmetric Toeplitz hash of the IPv4 addresses and TCP/UDP
+				 *   ports, like a NIC with RSS (ARP and the rest to queue 0) */
+	FT_RING_SINGLE,         /**< every frame to queue 0, like a one-queue device: steered */
+};
+
 /** One port: device, queue sizes and its IPv4 interface. Plain data; fill, then create. */
 struct ft_port_conf {
 	char name[FT_PORT_NAME_LEN]; /**< logical name, used in logs and telemetry */
@@ -88,6 +97,8 @@ struct ft_port_conf {
 	char dev[FT_PORT_DEV_LEN];   /**< see enum ft_port_type */
 	bool memif_server;           /**< memif: true = server (creates the socket) */
 	uint8_t ring_side;           /**< ring: which end of the pair, 0 or 1 */
+	uint8_t ring_rss;            /**< ring with several queues: how the "wire" picks the
+				      *   receiving queue (enum ft_ring_rss); both sides alike */
 	uint16_t rx_desc;            /**< RX descriptors per queue (default 1024) */
 	uint16_t tx_desc;            /**< TX descriptors per queue (default 1024) */
 	uint16_t mtu;                /**< IP MTU (default 1500) */
@@ -97,6 +108,9 @@ struct ft_port_conf {
 	uint8_t mac[6];              /**< MAC to use when mac_set; else the device's */
 	bool mac_set;
 	struct ft_impair_conf impair; /**< ring only: impairment of this side's transmissions */
+	bool no_tso;                 /**< never send TSO super-segments, even when the device
+				      *   offers TCP segmentation (default false: used when
+				      *   offered; a ring port offers it unless impaired) */
 };
 
 /** Stack configuration. Fill with ft_stack_conf_init(), then override. */
@@ -206,6 +220,23 @@ typedef void ft_worker_fn(struct ft_worker *w, void *arg);
  *         Calls queued before ft_stack_run() run when it starts.
  */
 int ft_worker_call(struct ft_stack *s, unsigned int worker, ft_worker_fn *fn, void *arg);
+
+/**
+ * Drive worker @p worker from a thread the application owns, instead of ft_stack_start() or
+ * ft_stack_run(): for polling several stacks' workers from one lcore (a client and a server
+ * stack of one process sharing lcores). ft_worker_poll_begin() once on the polling thread
+ * (RCU online; worker 0 announces its addresses), then ft_worker_poll() once per loop
+ * iteration: receive (and software steering), hand-offs, TCP batch flush, the poll hook,
+ * timers, housekeeping, TX flush, RCU quiescent state. It has no idle back-off: the caller's
+ * loop decides how to idle. ft_worker_poll_end() on the same thread when done (flushes TX,
+ * RCU offline). One thread drives a worker at a time; the stack counts as running (no
+ * listen, no ft_stack_start()) from begin until an end. The stack's lcore_mask still sizes
+ * the workers (and their NUMA placement), but nothing is launched on those lcores.
+ * @return begin: 0 or -EINVAL (bad worker); poll: frames and calls taken in this iteration.
+ */
+int ft_worker_poll_begin(struct ft_stack *s, unsigned int worker);
+unsigned int ft_worker_poll(struct ft_stack *s, unsigned int worker);
+void ft_worker_poll_end(struct ft_stack *s, unsigned int worker);
 
 /** Sum of all workers' counters. Any thread (counters may be mid-update). */
 void ft_stack_stats_get(const struct ft_stack *s, struct ft_stats *out);

@@ -71,7 +71,8 @@ extern "C" {
 	X(NO_ROUTE, "no_route", "no route to the destination") \
 	X(NO_MBUF, "no_mbuf", "mbuf pool exhausted") \
 	X(TOO_BIG, "too_big", "packet larger than the port MTU and DF set") \
-	X(TX_FULL, "tx_full", "transmit queue full")
+	X(TX_FULL, "tx_full", "transmit queue full") \
+	X(STEER_FULL, "steer_full", "software steering: the owning worker's hand-off ring full")
 
 /** Why a packet was dropped. */
 enum ft_drop_reason {
@@ -137,6 +138,9 @@ enum ft_drop_reason {
 	X(tcp_persist, "zero-window probes sent") \
 	X(tcp_keepalive, "keepalive probes sent") \
 	X(tcp_accept_dropped, "socket facade: connection reset, no listening descriptor free") \
+	X(tcp_tso_tx, "TSO super-segments handed to the device (each counted in tcp_segs_tx as " \
+	  "the segments it becomes)") \
+	X(rx_steered, "frames handed to the worker owning their flow (software steering)") \
 	X(idle_sleeps, "idle back-off sleeps")
 
 /** Counters of one worker, or their sum over all workers. */

@@ -21,12 +21,15 @@
 #include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_random.h>
+#include <rte_tcp.h>
+#include <rte_udp.h>
 
 #include <fasttcp/ft_ip4.h>
 
 #include "core/mbuf.h"
 #include "core/worker.h"
 #include "net/arp.h"
+#include "net/csum.h"
 #include "net/icmp.h"
 #include "net/iface.h"
 #include "net/ip4_frag.h"
@@ -97,6 +100,34 @@ ft_ip4_fwd_table_set(struct ft_net *net, uint16_t n_ports, uint16_t port, ft_ip4
 	return 0;
 }
 
+/*
+ * A datagram received with a partial UDP/TCP checksum (RTE_MBUF_F_RX_L4_CKSUM_NONE: only the
+ * pseudo-header sum is in the field, the sender left the rest to a virtio device or the ring
+ * pair's wire, port.h csum_wire) leaves with the whole checksum, as Linux completes a
+ * CHECKSUM_PARTIAL packet it forwards to a device without the offload.
+ */
+static void
+complete_partial_csum(struct rte_mbuf *m, const struct rte_ipv4_hdr *h)
+{
+	uint16_t ihl = rte_ipv4_hdr_len(h), off;
+	uint16_t *ck;
+
+	if (h->next_proto_id == IPPROTO_TCP)
+		off = offsetof(struct rte_tcp_hdr, cksum);
+	else if (h->next_proto_id == IPPROTO_UDP)
+		off = offsetof(struct rte_udp_hdr, dgram_cksum);
+	else
+		return;
+	if ((h->fragment_offset & RTE_BE16(RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK)) ||
+	    m->data_len < ihl + off + 2u)
+		return;
+	ck = rte_pktmbuf_mtod_offset(m, uint16_t *, ihl + off);
+	*ck = 0;
+	*ck = ft_ip4_l4_cksum(m, h, ihl);
+	if (*ck == 0 && h->next_proto_id == IPPROTO_UDP)
+		*ck = 0xffff; /* RFC 768: 0 means "no checksum" */
+}
+
 int
 ft_ip4_send(struct ft_worker *w, struct rte_mbuf *m, uint16_t port_idx, uint32_t next_hop)
 {
@@ -123,6 +154,8 @@ ft_ip4_send(struct ft_worker *w, struct rte_mbuf *m, uint16_t port_idx, uint32_t
 	tot = rte_be_to_cpu_16(h->total_length);
 	ft_mbuf_trim(m, m->pkt_len - tot); /* link padding, if any */
 	m->l3_len = rte_ipv4_hdr_len(h);
+	if ((m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_NONE)
+		complete_partial_csum(m, h);
 	m->ol_flags &= RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL; /* no stale RX/TX flags */
 	if (m->pkt_len > w->ifaces[port_idx].mtu) {
 		if (h->fragment_offset & RTE_BE16(RTE_IPV4_HDR_DF_FLAG)) {

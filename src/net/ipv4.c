@@ -7,7 +7,8 @@
  * application installed one, ip4_fwd.c), reject martian sources, hand fragments to
  * ip4_reass.c, then demux by protocol through the handler table in struct ft_net.
  * Output: route (on-link or the interface gateway), header build, L4 checksum (offload or
- * software), fragmentation (ip4_frag.c), ARP.
+ * software), fragmentation (ip4_frag.c), ARP. A TCP super-segment on a TSO interface (see
+ * iface.h) is not held to the MTU: the device, or the peer on a virtual wire, deals with it.
  * TTL: a host must not discard a datagram for TTL < 2 (RFC 1122 §3.2.1.7) but no sender may
  * emit TTL 0, so only TTL 0 is dropped.
  */
@@ -15,6 +16,7 @@
 
 #include <rte_byteorder.h>
 #include <rte_ip_frag.h>
+#include <rte_tcp.h>
 
 #include "core/mbuf.h"
 #include "core/worker.h"
@@ -79,7 +81,10 @@ validate(const struct ft_iface *ifc, struct rte_mbuf *m)
 		return r;
 	if (!sw_csum && ipf == RTE_MBUF_F_RX_IP_CKSUM_BAD)
 		return FT_DROP_IP_CSUM;
-	ft_mbuf_trim(m, m->pkt_len - rte_be_to_cpu_16(h->total_length));
+	/* Link padding only (short frames): trimming walks the chain, which for a super-segment
+	 * from a virtual wire is dozens of mbufs. */
+	if (m->pkt_len != rte_be_to_cpu_16(h->total_length))
+		ft_mbuf_trim(m, m->pkt_len - rte_be_to_cpu_16(h->total_length));
 	return FT_DROP_MAX;
 }
 
@@ -205,6 +210,24 @@ push_header(struct rte_mbuf *m, const struct ft_ip4_out *o, uint32_t src)
 	return h;
 }
 
+/*
+ * The pseudo-header sum a device offload starts from (the value of rte_ipv4_phdr_cksum()),
+ * from the header fields as stored: rte_ipv4_phdr_cksum() copies them into a struct on the
+ * stack and sums that with wide loads, which cannot be forwarded from the narrow stores just
+ * made. @p l4_len is 0 for TSO (the device adds each segment's length).
+ */
+static uint16_t
+phdr_sum(const struct rte_ipv4_hdr *h, uint16_t l4_len)
+{
+	uint32_t s = (h->src_addr & 0xffff) + (h->src_addr >> 16) + (h->dst_addr & 0xffff) +
+		     (h->dst_addr >> 16) + rte_cpu_to_be_16((uint16_t)h->next_proto_id) +
+		     rte_cpu_to_be_16(l4_len);
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (uint16_t)s;
+}
+
 /* L4 checksum and IPv4 header checksum: device when it can and the packet is not fragmented. */
 static void
 finish_checksums(const struct ft_iface *ifc, struct rte_mbuf *m, struct rte_ipv4_hdr *h,
@@ -214,10 +237,11 @@ finish_checksums(const struct ft_iface *ifc, struct rte_mbuf *m, struct rte_ipv4
 		uint16_t *ck = rte_pktmbuf_mtod_offset(m, uint16_t *, sizeof(*h) + o->l4_csum_off);
 
 		*ck = 0;
-		if (ifc->tx_l4_csum && !will_fragment && m->nb_segs == 1) {
+		if (ifc->tx_l4_csum && !will_fragment &&
+		    (m->nb_segs == 1 || ifc->tx_l4_csum_chain)) {
 			m->ol_flags |= RTE_MBUF_F_TX_IPV4 | (o->proto == IPPROTO_UDP ?
 					RTE_MBUF_F_TX_UDP_CKSUM : RTE_MBUF_F_TX_TCP_CKSUM);
-			*ck = rte_ipv4_phdr_cksum(h, m->ol_flags);
+			*ck = phdr_sum(h, (uint16_t)(m->pkt_len - sizeof(*h)));
 		} else {
 			*ck = ft_ip4_l4_cksum(m, h, sizeof(*h));
 			if (*ck == 0 && o->proto == IPPROTO_UDP)
@@ -231,6 +255,22 @@ finish_checksums(const struct ft_iface *ifc, struct rte_mbuf *m, struct rte_ipv4
 	}
 }
 
+/*
+ * A super-segment for a TSO device, as DPDK asks (rte_mbuf_core.h, RTE_MBUF_F_TX_TCP_SEG):
+ * IPv4 header checksum left to the device (field 0), TCP checksum field = pseudo-header sum
+ * without the length, l2/l3/l4_len and tso_segsz set (l2_len by eth.c, l4_len by TCP).
+ */
+static void
+finish_tso_device(struct rte_mbuf *m, struct rte_ipv4_hdr *h, const struct ft_ip4_out *o)
+{
+	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(h + 1);
+
+	m->ol_flags |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_SEG;
+	m->tso_segsz = o->tso_segsz;
+	h->hdr_checksum = 0;
+	th->cksum = phdr_sum(h, 0);
+}
+
 int
 ft_ip4_output(struct ft_worker *w, struct rte_mbuf *m, const struct ft_ip4_out *o)
 {
@@ -238,14 +278,16 @@ ft_ip4_output(struct ft_worker *w, struct rte_mbuf *m, const struct ft_ip4_out *
 	struct rte_ipv4_hdr *h;
 	uint32_t nh;
 	uint16_t iface;
-	bool frag;
+	bool frag, tso;
 
 	if (unlikely(ft_ip4_route(w, o->dst, &iface, &nh) < 0)) {
 		ft_drop(w, m, FT_DROP_NO_ROUTE);
 		return -ENETUNREACH;
 	}
 	ifc = &w->ifaces[iface];
-	frag = m->pkt_len + sizeof(*h) > ifc->mtu;
+	tso = o->tso_segsz != 0 && ifc->tso != FT_TSO_OFF &&
+	      m->pkt_len + sizeof(*h) <= UINT16_MAX;
+	frag = !tso && m->pkt_len + sizeof(*h) > ifc->mtu;
 	if (unlikely(frag && o->df)) {
 		ft_drop(w, m, FT_DROP_TOO_BIG);
 		return -EMSGSIZE;
@@ -255,7 +297,10 @@ ft_ip4_output(struct ft_worker *w, struct rte_mbuf *m, const struct ft_ip4_out *
 		ft_drop(w, m, FT_DROP_NO_MBUF);
 		return -ENOBUFS;
 	}
-	finish_checksums(ifc, m, h, o, frag);
+	if (tso && ifc->tso == FT_TSO_DEVICE)
+		finish_tso_device(m, h, o);
+	else
+		finish_checksums(ifc, m, h, o, frag);
 	w->stats.ip_tx++;
 	if (frag)
 		return ft_ip4_fragment_output(w, iface, nh, m);

@@ -37,11 +37,16 @@ struct ft_ip4_out {
 	uint8_t tos;
 	bool df;            /* don't fragment: too-big packets fail with -EMSGSIZE */
 	uint16_t l4_csum_off; /* offset of the UDP/TCP checksum in the L4 header, or 0 if none */
+	uint16_t tso_segsz; /* TCP only, the route's interface has TSO (iface.h) and the payload is
+			     * longer than this: a super-segment of up to 64 KB (l4_len set), cut
+			     * into pieces of this many payload bytes by the device, or handed
+			     * whole to the peer on a virtual wire. 0 = an ordinary datagram. */
 };
 
 /*
  * Route, prepend the IPv4 header, finish the L4 checksum (device offload or software),
- * fragment if larger than the MTU, resolve the next hop and queue for TX.
+ * fragment if larger than the MTU (not a TSO super-segment: see tso_segsz), resolve the next
+ * hop and queue for TX.
  * @p m: data at the L4 header, with FT_HDR_ROOM headroom. Consumes @p m in every case.
  * @return 0 or -ENETUNREACH / -EMSGSIZE / -ENOBUFS (each also counted as a drop).
  */

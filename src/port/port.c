@@ -77,9 +77,17 @@ attach_device(struct ft_port *p, const struct ft_port_conf *pc, uint16_t n_queue
 	return rte_eth_dev_get_port_by_name(p->devname, &p->port_id) == 0 ? 0 : -ENODEV;
 }
 
-/* Enable every checksum offload the device has; record what was enabled. */
+/*
+ * Enable every checksum offload the device has, and TSO unless pc->no_tso (our segments are
+ * header mbuf + payload chain, so TSO needs multi-segment TX); record what was enabled.
+ * TSO only on PCI devices, where a NIC cuts the segments. The virtual devices that claim it
+ * do it in software inside the PMD: net_tap (rte_gso) refuses a packet whose tso_segsz plus
+ * headers exceeds the MTU, counting the Ethernet header against the IP MTU, so a full MSS
+ * never passes; virtio_user and vhost hand it to a backend we have not tested with.
+ */
 static void
-pick_offloads(struct ft_port *p, const struct rte_eth_dev_info *info, struct rte_eth_conf *c)
+pick_offloads(struct ft_port *p, const struct ft_port_conf *pc,
+	      const struct rte_eth_dev_info *info, struct rte_eth_conf *c)
 {
 	const uint64_t rx_l4 = RTE_ETH_RX_OFFLOAD_UDP_CKSUM | RTE_ETH_RX_OFFLOAD_TCP_CKSUM;
 	const uint64_t tx_l4 = RTE_ETH_TX_OFFLOAD_UDP_CKSUM | RTE_ETH_TX_OFFLOAD_TCP_CKSUM;
@@ -88,7 +96,10 @@ pick_offloads(struct ft_port *p, const struct rte_eth_dev_info *info, struct rte
 	p->caps.rx_l4_csum = (info->rx_offload_capa & rx_l4) == rx_l4;
 	p->caps.tx_ip_csum = info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
 	p->caps.tx_l4_csum = (info->tx_offload_capa & tx_l4) == tx_l4;
-	p->caps.tso = info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	p->caps.tso = (info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO) && !pc->no_tso &&
+		      (info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) &&
+		      pc->type == FT_PORT_PCI;
+	p->caps.tso_max_segs = info->tx_desc_lim.nb_seg_max;
 	p->caps.lro = info->rx_offload_capa & RTE_ETH_RX_OFFLOAD_TCP_LRO;
 	if (p->caps.rx_ip_csum)
 		c->rxmode.offloads |= RTE_ETH_RX_OFFLOAD_IPV4_CKSUM;
@@ -98,6 +109,8 @@ pick_offloads(struct ft_port *p, const struct rte_eth_dev_info *info, struct rte
 		c->txmode.offloads |= RTE_ETH_TX_OFFLOAD_IPV4_CKSUM;
 	if (p->caps.tx_l4_csum)
 		c->txmode.offloads |= tx_l4;
+	if (p->caps.tso)
+		c->txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
 	if (info->tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
 		c->txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
 }
@@ -158,7 +171,15 @@ configure(struct ft_port *p, const struct ft_port_conf *pc, struct rte_mempool *
 		       pc->name, info.max_rx_queues, info.max_tx_queues, p->n_queues);
 		return -ENOTSUP;
 	}
-	pick_offloads(p, &info, &conf);
+	pick_offloads(p, pc, &info, &conf);
+	/* The ring pair is a virtual wire, like a veth pair: a super-segment reaches the peer
+	 * stack unsegmented and the peer takes it whole (as Linux GRO output). An impaired ring
+	 * port gets no TSO: losing a 64 KB super-segment is not losing one packet, and the
+	 * impairer's loss, reordering and rate figures are per packet. */
+	if (pc->type == FT_PORT_RING && p->impair == NULL && !pc->no_tso)
+		p->caps.tso = p->caps.tso_wire = true;
+	if (pc->type == FT_PORT_RING)
+		p->caps.tx_l4_csum = p->caps.rx_l4_csum = p->caps.csum_wire = true;
 	pick_rss(p, &info, &conf);
 	rc = rte_eth_dev_configure(p->port_id, p->n_queues, p->n_queues, &conf);
 	if (rc < 0)
@@ -206,7 +227,8 @@ ft_port_open(struct ft_port *p, const struct ft_port_conf *pc, uint16_t n_queues
 	       "tx-csum %s/%s tso %s rss %s", pc->name, p->port_id, p->devname, n_queues,
 	       p->caps.rx_ip_csum ? "ip" : "-", p->caps.rx_l4_csum ? "l4" : "-",
 	       p->caps.tx_ip_csum ? "ip" : "-", p->caps.tx_l4_csum ? "l4" : "-",
-	       p->caps.tso ? "offered" : "no", p->caps.rss ? "symmetric" : "off");
+	       p->caps.tso_wire ? "wire" : p->caps.tso ? "on" : "off",
+	       p->caps.rss ? "symmetric" : "off");
 	return 0;
 }
 
@@ -225,6 +247,20 @@ ft_port_close(struct ft_port *p)
 	p->devname[0] = '\0';
 }
 
+/* Ring pair (port.h csum_wire): what the peer sent with an L4 checksum offload flag carries
+ * the pseudo-header sum only; the data crossed intact. */
+static void
+wire_csum_rx(struct rte_mbuf **pkts, uint16_t n)
+{
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (m->ol_flags & RTE_MBUF_F_TX_L4_MASK)
+			m->ol_flags = (m->ol_flags & ~(RTE_MBUF_F_TX_L4_MASK |
+				       RTE_MBUF_F_RX_L4_CKSUM_MASK)) | RTE_MBUF_F_RX_L4_CKSUM_NONE;
+	}
+}
+
 uint16_t
 ft_port_rx(const struct ft_port *p, uint16_t queue, struct rte_mbuf **pkts, uint16_t n)
 {
@@ -232,7 +268,10 @@ ft_port_rx(const struct ft_port *p, uint16_t queue, struct rte_mbuf **pkts, uint
 	 * to the wire here: see port_ring.c for why this is the place. */
 	if (p->impair != NULL)
 		ft_port_ring_pump(p->impair, queue, rte_rdtsc());
-	return rte_eth_rx_burst(p->port_id, queue, pkts, n);
+	n = rte_eth_rx_burst(p->port_id, queue, pkts, n);
+	if (p->caps.csum_wire)
+		wire_csum_rx(pkts, n);
+	return n;
 }
 
 int

@@ -22,7 +22,16 @@ struct ft_port_caps {
 	bool rx_l4_csum;  /* RX UDP/TCP checksum verified by the device */
 	bool tx_ip_csum;  /* TX IPv4 header checksum computed by the device */
 	bool tx_l4_csum;  /* TX UDP/TCP checksum computed by the device */
-	bool tso;         /* TCP segmentation offload offered (not used yet) */
+	bool tso;         /* TCP segmentation offload on: offered, and not ft_port_conf.no_tso */
+	bool tso_wire;    /* ring pair: the "wire" hands super-segments to the peer whole, as a
+			   * veth pair does with GSO packets (the peer accepts them like GRO
+			   * output); never on an impaired ring port (see port.c) */
+	uint16_t tso_max_segs; /* most mbufs in one TSO packet (device limit), 0 = no limit */
+	bool csum_wire;   /* ring pair: UDP/TCP checksums left to the "wire", as a veth pair
+			   * passes CHECKSUM_PARTIAL packets: a sender with the offload writes only
+			   * the pseudo-header sum, and ft_port_rx() marks what arrives with the
+			   * flag as RX_L4_CKSUM_NONE (data vouched for). The wire, impaired or
+			   * not, never corrupts a byte. */
 	bool lro;         /* TCP LRO offered (not used yet) */
 	bool rss;         /* RSS over several queues enabled */
 	const uint8_t *rss_key; /* the symmetric key we programmed (40 bytes), or NULL when the

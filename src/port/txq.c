@@ -26,4 +26,5 @@ ft_txq_flush(struct ft_txq *q, struct ft_stats *st)
 		rte_pktmbuf_free(q->pkts[i]);
 	}
 	q->n = 0;
+	q->bytes = 0;
 }

@@ -31,6 +31,7 @@
 #include "tcp/evlog.h"
 #include "tcp/tcp.h"
 #include "stack/stack.h"
+#include "stack/steer.h"
 
 void
 ft_stack_conf_init(struct ft_stack_conf *c)
@@ -199,6 +200,9 @@ iface_init(struct ft_iface *ifc, uint16_t idx, const struct ft_port_conf *pc,
 	ifc->rx_l4_csum = p->caps.rx_l4_csum;
 	ifc->tx_ip_csum = p->caps.tx_ip_csum;
 	ifc->tx_l4_csum = p->caps.tx_l4_csum;
+	ifc->tso = p->caps.tso_wire ? FT_TSO_WIRE : p->caps.tso ? FT_TSO_DEVICE : FT_TSO_OFF;
+	ifc->tso_max_segs = p->caps.tso_max_segs;
+	ifc->tx_l4_csum_chain = p->caps.csum_wire;
 	ifc->n_queues = p->n_queues;
 	ifc->reta_size = p->caps.reta_size;
 	ifc->rss_key = p->caps.rss_key;
@@ -215,6 +219,46 @@ ports_open(struct ft_stack *s)
 			return rc;
 		s->n_ports = i + 1;
 		iface_init(&s->ifaces[i], i, &s->conf.ports[i], &s->ports[i]);
+	}
+	return 0;
+}
+
+/* The symmetric Toeplitz key of software steering: the pattern port.c programs into devices
+ * (one repeated 16-bit value hashes (a,b) and (b,a) alike). */
+static const uint8_t steer_key[FT_STEER_KEY_LEN] = {
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+	0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a, 0x6d, 0x5a,
+};
+
+/*
+ * Several workers: the steer (steer.h) copies ARP to every worker on every port, and on a port
+ * whose RSS hash we cannot predict (no RSS, or not our key) steers each frame to the worker of
+ * its flow; active opens there pick source ports by the steering hash, so their replies need
+ * no hand-over when the peer's frames reach the worker the hash names.
+ */
+static int
+steer_setup(struct ft_stack *s)
+{
+	const struct ft_steer_map map = { .key = steer_key, .reta_size = FT_STEER_RETA,
+					  .n_workers = (uint16_t)s->n_workers };
+
+	if (s->n_workers < 2)
+		return 0;
+	for (uint16_t i = 0; i < s->n_ports; i++)
+		if (s->ports[i].caps.rss_key == NULL)
+			s->steered_ports |= 1u << i;
+	s->steer = ft_steer_create(&map, s->n_workers, (int)rte_socket_id());
+	if (s->steer == NULL)
+		return -rte_errno;
+	for (uint16_t i = 0; i < s->n_ports; i++) {
+		if (!(s->steered_ports & (1u << i)))
+			continue;
+		s->ifaces[i].rss_key = ft_steer_map_of(s->steer)->key;
+		s->ifaces[i].reta_size = FT_STEER_RETA;
+		s->ifaces[i].n_queues = (uint16_t)s->n_workers;
+		FT_LOG(INFO, stack, "%s: no predictable RSS: software steering over %u workers",
+		       s->ports[i].name, s->n_workers);
 	}
 	return 0;
 }
@@ -279,6 +323,9 @@ ft_stack_create(const struct ft_stack_conf *conf)
 	if (s->net == NULL || s->pool == NULL || (rc = qsbr_create(s)) < 0)
 		goto err_destroy;
 	rc = ports_open(s);
+	if (rc < 0)
+		goto err_destroy;
+	rc = steer_setup(s);
 	if (rc < 0)
 		goto err_destroy;
 	rc = ft_stack_workers_create(s);
@@ -355,6 +402,7 @@ ft_stack_destroy(struct ft_stack *s)
 	ft_stack_workers_destroy(s);
 	for (uint16_t i = 0; i < s->n_ports; i++)
 		ft_port_close(&s->ports[i]);
+	ft_steer_destroy(s->steer);
 	rte_mempool_free(s->pool);
 	rte_free(s->qsbr);
 	rte_free(s->net);

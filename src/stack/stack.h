@@ -16,6 +16,7 @@
 
 struct ft_net;
 struct ft_tcp_shared;
+struct ft_steer;
 
 struct ft_stack {
 	struct ft_stack_conf conf;
@@ -29,6 +30,8 @@ struct ft_stack {
 	unsigned int n_workers;
 	struct ft_worker *workers[RTE_MAX_LCORE];
 	struct ft_txq *txqs;             /* n_workers * n_ports */
+	struct ft_steer *steer;          /* software steering (steer.h), or NULL */
+	uint32_t steered_ports;          /* bit i: port i's frames go through the steer */
 	ft_poll_fn *poll_fn;
 	void *poll_arg;
 	volatile bool stop;

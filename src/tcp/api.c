@@ -86,7 +86,7 @@ ft_conn_write(struct ft_conn *c, const void *data, size_t len)
 
 	if (t == NULL || !can_send(t))
 		return -EPIPE;
-	n = ft_sndbuf_write(&t->sb, t->w->pool, data, len);
+	n = ft_sndbuf_write(&t->sb, ft_tcp_mbuf_alloc, t->w, data, len);
 	if (n < len)
 		t->flags |= FT_TF_WANT_WRITE;
 	if (n == 0 && len > 0 && ft_sndbuf_space(&t->sb) > 0)

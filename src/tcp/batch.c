@@ -21,6 +21,15 @@ ft_tcp_defer_finish(struct ft_worker *w, struct ft_tcb *t)
 {
 	struct ft_tcp_worker *tw = w->tcp;
 
+	/* A connection owing the ACK of a burst's worth of full segments finishes now. TSO
+	 * super-segments from a virtual wire hold up to 45 segments each (net/iface.h): one ACK
+	 * at the end of a burst of them would acknowledge megabytes at once, and the sender
+	 * would sit idle with a full send buffer until it came. */
+	if (t->segs_unacked >= FT_RX_BURST) {
+		ft_tcp_batch_forget(w, t);
+		ft_tcp_finish_input(w, t);
+		return;
+	}
 	if (t->xflags & FT_XF_PENDING) {
 		w->stats.tcp_batched++;
 		return;
@@ -39,7 +48,7 @@ ft_tcp_batch_forget(struct ft_worker *w, struct ft_tcb *t)
 {
 	if (t->xflags & FT_XF_PENDING) {
 		w->tcp->pending[t->pending_idx] = NULL;
-		t->xflags &= ~FT_XF_PENDING;
+		t->xflags &= ~(FT_XF_PENDING | FT_XF_BATCH_PIPE);
 	}
 }
 
@@ -56,7 +65,7 @@ ft_tcp_batch_flush(struct ft_worker *w)
 		if (t == NULL)
 			continue;
 		tw->pending[i] = NULL;
-		t->xflags &= ~FT_XF_PENDING;
+		t->xflags &= ~(FT_XF_PENDING | FT_XF_BATCH_PIPE);
 		ft_tcp_finish_input(w, t);
 	}
 	tw->n_pending = 0;

@@ -11,6 +11,7 @@
 #include <rte_errno.h>
 
 #include "core/clock.h"
+#include "core/siphash.h"
 #include "core/worker.h"
 #include "net/iface.h"
 #include "net/ipv4.h"
@@ -194,7 +195,11 @@ syn_sent_to_established(struct ft_worker *w, struct ft_tcb *t, const struct ft_t
 	if (t->flags & FT_TF_TS_OK && s->opts.tsecr != 0)
 		ft_tcp_rtt_sample_ts(w, t, s->opts.tsecr);
 	ft_tcp_timers_on_ack(w, t);
-	ft_tcp_send_ack(w, t);
+	/* The ACK is owed, not sent here: when the established callback queues data, the
+	 * output at the end of input carries it on the first data segment (RFC 9293
+	 * §3.10.7.3: "Data or controls that were queued for transmission MAY be included";
+	 * Linux does the same when a write is pending). Otherwise it goes alone, at once. */
+	t->flags |= FT_TF_ACK_NOW;
 	w->stats.tcp_connected++;
 	ft_tcp_report_established(w, t);
 }
@@ -251,19 +256,30 @@ hashes_here(const struct ft_worker *w, const struct ft_iface *ifc, uint32_t dst,
 			    p) == w->idx;
 }
 
-/* Pick a free ephemeral port for the 4-tuple (RFC 6056 §3.3.4-like sequential search) whose
- * replies hash to this worker. */
+/*
+ * Pick a free ephemeral port for the 4-tuple whose replies hash to this worker: RFC 6056
+ * §3.3.4 "double-hash" selection. A keyed hash of (local address, remote address, remote
+ * port) gives the destination a starting offset and one of FT_TCP_PORT_TABLE counters; the
+ * counter advances on every try. Each destination thus walks the 16384 ports in order on its
+ * own: a port comes back to the same destination only after the whole range (so its
+ * TIME-WAIT has had range / rate to end), and connections to other destinations do not use
+ * up its ports as one shared cursor did. The first try finds a free port unless the
+ * destination alone opens more than 16384 connections per TIME-WAIT period.
+ */
 static int
 pick_port(struct ft_worker *w, const struct ft_iface *ifc, uint32_t dst, uint16_t dport,
 	  uint16_t *port)
 {
 	struct ft_tcp_worker *tw = w->tcp;
+	uint64_t m[2] = { (uint64_t)ifc->ip << 32 | dst, (uint64_t)dport << 32 | 0x65706865u };
+	uint64_t h = ft_siphash(tw->sh->isn_key, m, 2);
+	uint16_t *ctr = &tw->port_ctr[(h >> 32) % FT_TCP_PORT_TABLE];
+	uint32_t offset = (uint32_t)h;
 
 	for (int i = 0; i < 16384; i++) {
 		struct ft_tcp_seg probe = { .daddr = ifc->ip, .saddr = dst, .sport = dport };
-		uint16_t p = tw->next_port;
+		uint16_t p = (uint16_t)(49152 + (offset + (*ctr)++) % 16384);
 
-		tw->next_port = (uint16_t)(p == 65535 ? 49152 : p + 1);
 		probe.dport = p;
 		if (ft_tcb_lookup(w, &probe) == NULL && tw->sh->listen_index[p] == 0 &&
 		    hashes_here(w, ifc, dst, dport, p)) {

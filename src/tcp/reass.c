@@ -256,7 +256,12 @@ ft_tcp_rcv_data(struct ft_worker *w, struct ft_tcb *t, uint32_t seq, struct rte_
 	t->flags |= FT_TF_DELACK;
 	if (ooo_pull(w, t))
 		t->flags |= FT_TF_ACK_NOW; /* a hole was filled */
-	if (len >= t->mss && ++t->segs_unacked >= 2)
+	/* RFC 5681 §4.2: an ACK for at least every second full-sized segment. A super-segment
+	 * from a TSO sender on a virtual wire (LRO/GRO-like, net/iface.h) counts as the segments
+	 * it holds, as Linux counts GRO segments. */
+	if (len >= t->mss)
+		t->segs_unacked = (uint16_t)RTE_MIN(t->segs_unacked + len / t->mss, 0xffffu);
+	if (t->segs_unacked >= 2)
 		t->flags |= FT_TF_ACK_NOW;
 	else
 		ft_tcp_timers_on_delack(w, t);

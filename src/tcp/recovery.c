@@ -200,6 +200,26 @@ tlp_ack(struct ft_worker *w, struct ft_tcb *t, const struct ft_tcp_seg *s,
 	w->stats.tcp_tlp_repaired++;
 }
 
+/*
+ * Was the sender using its whole window? With input batching, output runs once per rx burst
+ * (batch.c), so the ACKs after a burst's first find a flight they emptied themselves: judge by
+ * the flight at the burst's first ACK. In slow start, as Linux's tcp_is_cwnd_limited(), cwnd
+ * may grow to twice that flight (one burst may carry a whole window of ACKs); otherwise the
+ * flight must have reached cwnd (one segment short at most).
+ */
+static bool
+cwnd_limited(struct ft_tcb *t, uint32_t pipe_before)
+{
+	if ((t->xflags & (FT_XF_PENDING | FT_XF_BATCH_PIPE)) !=
+	    (FT_XF_PENDING | FT_XF_BATCH_PIPE)) { /* the burst's first ACK for this connection */
+		t->batch_pipe = pipe_before;
+		t->xflags |= FT_XF_BATCH_PIPE;
+	}
+	if (t->cc.cwnd < t->cc.ssthresh)
+		return t->cc.cwnd < 2 * (uint64_t)t->batch_pipe;
+	return t->batch_pipe + t->mss >= t->cc.cwnd;
+}
+
 /* Congestion control for the batch: PRR inside recovery, the cc module outside. */
 static void
 cc_update(struct ft_worker *w, struct ft_tcb *t, const struct rec_ack *a, uint32_t acked,
@@ -209,7 +229,7 @@ cc_update(struct ft_worker *w, struct ft_tcb *t, const struct rec_ack *a, uint32
 				.flight_bytes = ft_tcp_rec_flight(t), .rtt_us = a->rtt_us,
 				.n_rtt = a->rtt_us != 0, .srtt_us = t->rtt.srtt_us,
 				.snd_max = t->snd_max, .now_us = a->now,
-				.cwnd_limited = pipe_before + t->mss >= t->cc.cwnd };
+				.cwnd_limited = cwnd_limited(t, pipe_before) };
 
 	if (t->cc.in_recovery && !ft_cc_ack_covers_recover(&t->cc, t->snd_una)) {
 		uint32_t sndcnt = ft_prr_on_ack(&t->prr, a->delivered, ca.flight_bytes, t->mss,

@@ -54,7 +54,8 @@ ft_sndbuf_append(struct ft_sndbuf *sb, struct rte_mbuf *m)
 }
 
 size_t
-ft_sndbuf_write(struct ft_sndbuf *sb, struct rte_mempool *mp, const void *data, size_t len)
+ft_sndbuf_write(struct ft_sndbuf *sb, struct rte_mbuf *(*alloc)(void *ctx), void *ctx,
+		const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	size_t done = 0;
@@ -66,7 +67,7 @@ ft_sndbuf_write(struct ft_sndbuf *sb, struct rte_mempool *mp, const void *data, 
 
 		if (t == NULL || !sb->tail_ours || rte_mbuf_refcnt_read(t) != 1 ||
 		    rte_pktmbuf_tailroom(t) == 0) {
-			t = rte_pktmbuf_alloc(mp);
+			t = alloc(ctx);
 			if (t == NULL)
 				break;
 			rte_pktmbuf_reset_headroom(t);
@@ -128,6 +129,24 @@ seek(struct ft_sndbuf *sb, uint32_t off, uint32_t *in_seg)
 	}
 	*in_seg = raw - start;
 	return s;
+}
+
+void
+ft_sndbuf_copy(struct ft_sndbuf *sb, uint32_t off, uint32_t len, void *dst)
+{
+	uint32_t in_seg;
+	struct rte_mbuf *s = seek(sb, off, &in_seg);
+	uint8_t *d = dst;
+
+	while (len > 0 && s != NULL) {
+		uint32_t piece = RTE_MIN(len, (uint32_t)s->data_len - in_seg);
+
+		memcpy(d, rte_pktmbuf_mtod_offset(s, const uint8_t *, in_seg), piece);
+		d += piece;
+		len -= piece;
+		in_seg = 0;
+		s = s->next;
+	}
 }
 
 struct rte_mbuf *

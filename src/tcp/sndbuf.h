@@ -40,13 +40,16 @@ ft_sndbuf_space(const struct ft_sndbuf *sb)
 /* Queue the chain @p m at the end (the caller checked the space). Consumes @p m. */
 void ft_sndbuf_append(struct ft_sndbuf *sb, struct rte_mbuf *m);
 
-/* Copy up to @p len bytes in, filling our own tail first. @return bytes taken (short when the
- * limit is reached or @p mp is empty). */
-size_t ft_sndbuf_write(struct ft_sndbuf *sb, struct rte_mempool *mp, const void *data,
-		       size_t len);
+/* Copy up to @p len bytes in, filling our own tail first; new segments come from
+ * @p alloc(@p ctx). @return bytes taken (short when the limit is reached or @p alloc fails). */
+size_t ft_sndbuf_write(struct ft_sndbuf *sb, struct rte_mbuf *(*alloc)(void *ctx), void *ctx,
+		       const void *data, size_t len);
 
 /* Drop @p n acknowledged bytes from the front (n <= len). */
 void ft_sndbuf_trim(struct ft_sndbuf *sb, uint32_t n);
+
+/* Copy bytes [off, off + len) of the buffer (off + len <= len of the buffer) to @p dst. */
+void ft_sndbuf_copy(struct ft_sndbuf *sb, uint32_t off, uint32_t len, void *dst);
 
 /* A chain of indirect mbufs referencing bytes [off, off + len) of the buffer (off + len <= len
  * of the buffer), allocated from @p mp. @return the chain, or NULL when @p mp is empty. */

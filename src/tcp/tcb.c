@@ -111,7 +111,6 @@ ft_tcp_worker_init(struct ft_worker *w, const struct ft_tcp_shared *sh)
 		tw->tcbs[i].next_free = tw->free;
 		tw->free = &tw->tcbs[i];
 	}
-	tw->next_port = (uint16_t)(49152 + rte_rand() % 16384);
 	ft_tb_init(&tw->challenge_tb, rte_get_tsc_hz(), 1000, 100, rte_rdtsc());
 	/* 100 µs ticks: delayed ACK (40 ms) and RTO (>= 200 ms) need no finer. */
 	return ft_timer_wheel_init(&tw->tw, rte_rdtsc(), RTE_MAX(ft_clock_us_to_tsc(100), 1ul));
@@ -124,6 +123,8 @@ ft_tcp_worker_fini(struct ft_worker *w)
 
 	if (tw == NULL)
 		return;
+	rte_pktmbuf_free_bulk(tw->hdr, tw->n_hdr);
+	tw->n_hdr = 0;
 	if (tw->tcbs != NULL)
 		for (uint32_t i = 0; i < tw->max_conns; i++)
 			if (tw->tcbs[i].state != FT_TCP_CLOSED)

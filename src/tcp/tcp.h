@@ -67,6 +67,7 @@ enum ft_tcp_state {
 #define FT_XF_RCVBUF_FIXED 0x01 /* the application set the receive buffer: no autotuning */
 #define FT_XF_CLOSED_TOLD  0x02 /* the closed callback ran (it runs once) */
 #define FT_XF_PENDING      0x04 /* on the worker's pending array (batch.c) */
+#define FT_XF_BATCH_PIPE   0x08 /* batch_pipe holds this burst's value (recovery.c) */
 
 /* Application callbacks owed (delivered once, at the end of input processing). */
 #define FT_EV_ESTABLISHED 0x01
@@ -109,6 +110,7 @@ struct ft_tcb {
 	uint8_t busy;          /* inside a callback: destruction is deferred */
 	uint16_t pending_idx;  /* slot in ft_tcp_worker.pending while FT_XF_PENDING */
 	uint8_t tlp_probes;    /* probes sent since the cumulative ACK last advanced */
+	uint32_t batch_pipe;   /* flight when this rx burst's first ACK arrived (recovery.c) */
 	uint32_t dsack_start, dsack_end; /* D-SACK block for the next ACK (RFC 2883) */
 	struct ft_rtt rtt;
 	struct ft_cc_state cc;
@@ -174,6 +176,8 @@ struct ft_tcp_shared {
 };
 
 #define FT_TCP_PENDING_MAX 512 /* connections batched per rx burst (batch.c) */
+#define FT_TCP_PORT_TABLE 1024 /* ephemeral port counters per worker (handshake.c) */
+#define FT_TCP_HDR_STASH 32    /* header mbufs allocated ahead per worker (output.c) */
 
 /* Per-worker TCP state. */
 struct ft_tcp_worker {
@@ -187,11 +191,15 @@ struct ft_tcp_worker {
 	struct ft_tcb *free;
 	uint32_t max_conns, n_conns;
 	struct ft_timer_wheel tw;
-	uint16_t next_port;           /* ephemeral port cursor */
+	/* Ephemeral port counters by a keyed hash of (local, remote address, remote port): each
+	 * destination walks the range on its own (RFC 6056 §3.3.4, handshake.c pick_port()). */
+	uint16_t port_ctr[FT_TCP_PORT_TABLE];
 	struct ft_sock_table *socks;  /* socket facade descriptors (socket.c) */
 	struct ft_evlog_pool *evlog_pool; /* event log rings (evlog.h), NULL when off */
 	uint32_t n_pending;           /* connections whose input finishes at the flush */
 	struct ft_tcb *pending[FT_TCP_PENDING_MAX];
+	uint32_t n_hdr;               /* header mbufs allocated ahead (output.c hdr_alloc()) */
+	struct rte_mbuf *hdr[FT_TCP_HDR_STASH];
 };
 
 /* TCP header flags. */
@@ -302,6 +310,9 @@ int ft_tcp_send_seg(struct ft_worker *w, struct ft_tcb *t, uint32_t seq, uint32_
 int ft_tcp_send_new(struct ft_worker *w, struct ft_tcb *t, uint32_t cap, uint16_t sm_flags);
 void ft_tcp_send_probe(struct ft_worker *w, struct ft_tcb *t);
 void ft_tcp_send_keepalive(struct ft_worker *w, struct ft_tcb *t);
+/* An mbuf from the worker's pool through the prefetched stash (see output.c); @p worker is the
+ * struct ft_worker (the shape of ft_sndbuf_write()'s allocator). NULL when the pool is empty. */
+struct rte_mbuf *ft_tcp_mbuf_alloc(void *worker);
 
 /* pmtu.c: ICMP errors about our segments (registered as ft_ip4_err_fn). */
 struct rte_ipv4_hdr;

@@ -353,6 +353,24 @@ assert_port_equal(const struct ft_port_conf *got, const struct ft_port_conf *wan
 	assert_int_equal(got->gateway, want->gateway);
 	assert_int_equal(got->mac_set, want->mac_set);
 	assert_memory_equal(got->mac, want->mac, sizeof(want->mac));
+	assert_int_equal(got->no_tso, want->no_tso);
+}
+
+/* tso: default on, `tso = false` sets no_tso, anything but a boolean is an error. */
+static void
+test_port_tso(void **state)
+{
+	char path[sizeof(TMP_TEMPLATE)], err[ERR_LEN] = "";
+	struct echo_config c;
+
+	load_ok(P(TAP ADDR "    tso = false;\n"), &c);
+	assert_true(c.stack.ports[0].no_tso);
+	load_ok(P(TAP ADDR "    tso = true;\n"), &c);
+	assert_false(c.stack.ports[0].no_tso);
+	assert_int_not_equal(load_text(P(TAP ADDR "    tso = 1;\n"), &c, path, err, sizeof(err)),
+			     0);
+	assert_non_null(strstr(err, "tso"));
+	(void)state;
 }
 
 static void
@@ -554,6 +572,7 @@ static const struct CMUnitTest value_tests[] = {
 	cmocka_unit_test(test_shipped_example_config_loads),
 	cmocka_unit_test(test_shipped_minimal_config_loads),
 	cmocka_unit_test(test_absent_keys_take_defaults),
+	cmocka_unit_test(test_port_tso),
 	cmocka_unit_test(test_every_stack_key_overrides_its_default),
 	cmocka_unit_test(test_each_port_type_fills_port_conf),
 	cmocka_unit_test(test_missing_file_reports_enoent),
