@@ -62,16 +62,6 @@ IFP=cmpp$UID_ IFL=cmpl$UID_ PFX=cmp-$UID_
 
 ft_require_openvpn
 
-# wait_for FILE TEXT SECONDS
-wait_for() {
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # ticks PID [TID]: utime+stime of a process (or one thread), in clock ticks.
 ticks() {
 	local f=/proc/$1/stat

@@ -328,6 +328,39 @@ jget() {
 	"$FT_PY" "$FT_IT_DIR/ftit.py" jget "$1" "$2"
 }
 
+# tel_get PREFIX CMD [KEY...]: one (nested) value of a telemetry command's JSON.
+tel_get() {
+	local pfx=$1 cmd=$2
+	shift 2
+	"$FT_PY" - "$(telemetry "$pfx" "$cmd")" "$@" <<'PY'
+import json, sys
+v = json.loads(sys.argv[1])
+for k in sys.argv[2:]:
+    v = v[k]
+print(v)
+PY
+}
+
+# wait_for FILE REGEX SECONDS: wait until a line of FILE matches REGEX (grep -E); 1 on timeout.
+wait_for() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -qE -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# wait_count FILE REGEX N SECONDS: wait until N lines of FILE match REGEX.
+wait_count() {
+	local i
+	for ((i = 0; i < $4 * 10; i++)); do
+		[ "$(grep -cE -- "$2" "$1" 2>/dev/null)" -ge "$3" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # counter PREFIX CMD KEY: one counter of /fasttcp/stats or /fasttcp/drops.
 counter() {
 	jget "$(telemetry "$1" "$2")" "$3"

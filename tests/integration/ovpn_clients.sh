@@ -57,17 +57,7 @@ nsx() { local n=$1; shift; ip netns exec "$(ns "$n")" "$@"; }
 ft_require_openvpn
 
 # tel CMD [KEY...]: one (nested) value of a gateway telemetry command.
-tel() {
-	local cmd=$1
-	shift
-	"$FT_PY" - "$(telemetry "$GW" "$cmd")" "$@" <<'PY'
-import json, sys
-v = json.loads(sys.argv[1])
-for k in sys.argv[2:]:
-    v = v[k]
-print(v)
-PY
-}
+tel() { tel_get "$GW" "$@"; }
 
 # peer_of CN: "peer-id vpn-address" of the peer named CN in /ovpn_gw/peers; empty if none.
 peer_of() {

@@ -61,17 +61,7 @@ nsc() { ip netns exec "$NSC" "$@"; }
 ft_require_openvpn
 
 # tel CMD [KEY...]: one (nested) value of a gateway telemetry command.
-tel() {
-	local cmd=$1
-	shift
-	"$FT_PY" - "$(telemetry "$PFX" "$cmd")" "$@" <<'PY'
-import json, sys
-v = json.loads(sys.argv[1])
-for k in sys.argv[2:]:
-    v = v[k]
-print(v)
-PY
-}
+tel() { tel_get "$PFX" "$@"; }
 
 # snap: the counters the checks compare, as "name=value" words in $SNAP.
 snap() {
@@ -102,16 +92,6 @@ sv() {
 # rss_kb: the gateway's resident memory (VmRSS, KiB).
 rss_kb() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/${FT_APP_PID[$PFX]}/status" 2>/dev/null
-}
-
-# wait_for FILE REGEX SECONDS: wait until FILE matches REGEX (grep -E).
-wait_for() {
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -qE -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 # --- throwaway PKI ----------------------------------------------------------------------------

@@ -49,27 +49,7 @@ nsc() { ip netns exec "$NSC" "$@"; }
 ft_require_openvpn
 
 # tel CMD [KEY...]: one (nested) value of a gateway telemetry command.
-tel() {
-	local cmd=$1
-	shift
-	"$FT_PY" - "$(telemetry "$PFX" "$cmd")" "$@" <<'PY'
-import json, sys
-v = json.loads(sys.argv[1])
-for k in sys.argv[2:]:
-    v = v[k]
-print(v)
-PY
-}
-
-# wait_for FILE TEXT SECONDS: wait until FILE contains TEXT.
-wait_for() {
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+tel() { tel_get "$PFX" "$@"; }
 
 # paced_stream SECONDS OUT: from the client namespace, send RATE KiB/s of random bytes to the
 # LAN host's tcp server for SECONDS; OUT gets "ok <bytes> <secs>" when the server's SHA-256

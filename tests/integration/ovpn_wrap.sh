@@ -45,16 +45,6 @@ tel() {
 	jget "$(telemetry "$PFX" "$1")" "$2"
 }
 
-# wait_for FILE TEXT SECONDS: wait until FILE contains TEXT.
-wait_for() {
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 # --- keys and PKI -------------------------------------------------------------------------------
 make_keys() {
 	pki_ca "$D" ca "ovpn_wrap CA" && pki_cert "$D" ca server serverAuth &&
