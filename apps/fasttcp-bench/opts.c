@@ -310,6 +310,36 @@ defaults(struct bench_opts *o)
 	o->tso = true;
 }
 
+/* Options of the rr / crr / idle workloads; 1 when @p opt is not one of them. */
+static int
+opt_workload(int opt, const char *arg, struct bench_opts *o)
+{
+	uint64_t v;
+	int rc;
+
+	switch (opt) {
+	case OPT_CONNS:
+		rc = parse_uint("conns", arg, 1, BENCH_MAX_CONNS, 1, &v);
+		o->conns = (uint32_t)v;
+		break;
+	case OPT_REQ_SIZE:
+		rc = parse_uint("req-size", arg, BENCH_MSG_MIN, BENCH_MSG_MAX, 1024, &v);
+		o->req_size = (uint32_t)v;
+		break;
+	case OPT_RESP_SIZE:
+		rc = parse_uint("resp-size", arg, BENCH_MSG_MIN, BENCH_MSG_MAX, 1024, &v);
+		o->resp_size = (uint32_t)v;
+		break;
+	case OPT_TIME_WAIT:
+		rc = parse_uint("time-wait-ms", arg, 1, 600000, 1, &v);
+		o->time_wait_ms = (uint32_t)v;
+		break;
+	default:
+		return 1;
+	}
+	return rc;
+}
+
 /* Options of the TCP/stack group; 1 when @p opt is not one of them. */
 static int
 opt_stack(int opt, const char *arg, struct bench_opts *o)
@@ -359,22 +389,6 @@ opt_stack(int opt, const char *arg, struct bench_opts *o)
 	case OPT_MIN_RTO:
 		rc = parse_uint("min-rto-ms", arg, 1, 60000, 1, &v);
 		o->min_rto_ms = (uint32_t)v;
-		break;
-	case OPT_CONNS:
-		rc = parse_uint("conns", arg, 1, BENCH_MAX_CONNS, 1, &v);
-		o->conns = (uint32_t)v;
-		break;
-	case OPT_REQ_SIZE:
-		rc = parse_uint("req-size", arg, BENCH_MSG_MIN, BENCH_MSG_MAX, 1024, &v);
-		o->req_size = (uint32_t)v;
-		break;
-	case OPT_RESP_SIZE:
-		rc = parse_uint("resp-size", arg, BENCH_MSG_MIN, BENCH_MSG_MAX, 1024, &v);
-		o->resp_size = (uint32_t)v;
-		break;
-	case OPT_TIME_WAIT:
-		rc = parse_uint("time-wait-ms", arg, 1, 600000, 1, &v);
-		o->time_wait_ms = (uint32_t)v;
 		break;
 	case OPT_TSO:
 		rc = opt_choice("tso", arg, on_off, &d);
@@ -514,7 +528,8 @@ bench_opts_parse(int argc, char **argv, struct bench_opts *o)
 			o->kernel_no_offload |= opt == OPT_KERNEL_NO_OFFLOAD;
 			o->kernel_busy_poll |= opt == OPT_KERNEL_BUSY_POLL;
 			rc = 0;
-		} else if ((rc = opt_stack(opt, optarg, o)) == 1) {
+		} else if ((rc = opt_stack(opt, optarg, o)) == 1 &&
+			   (rc = opt_workload(opt, optarg, o)) == 1) {
 			rc = opt_impair(opt, optarg, o);
 		}
 		if (rc != 0)
