@@ -487,7 +487,10 @@ check_eq "stack: no connection left but TIME-WAIT" 0 "$(busy_conns)"
 # --- 9. graceful drain ------------------------------------------------------------------------
 # A download paced at 4 MB/s (8 MB: 2 s) and an idle connection are open when SIGTERM comes:
 # a new connection is refused, the download completes, the idle one is reset when
-# drain_timeout_ms (4 s) runs out, and the proxy exits 0.
+# drain_timeout_ms (4 s) runs out, and the proxy exits 0. The client's receive buffer is
+# capped at 256 KB: with Linux's default (up to 32 MB here) the proxy could hand the whole
+# download to the client's kernel at once and end the pair before SIGTERM.
+nsx sysctl -qw net.ipv4.tcp_rmem="4096 131072 262144"
 head -c 8000000 "$WWW/1g.bin" >"$WWW/8m.bin"
 WANT=$(sha256sum <"$WWW/8m.bin" | cut -d' ' -f1)
 (nsx curl -s -m 30 --limit-rate 4M "$PROXY/8m.bin" | sha256sum | cut -d' ' -f1 \
