@@ -25,6 +25,7 @@
 # Usage: tests/integration/ovpn_reneg.sh   (as root; FT_BUILD must hold apps/dpdk-ovpn-gw;
 # apt-get -y install openvpn). About 75 s.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/ovpn_topo.sh"
 . "$(dirname "$0")/../../scripts/pki.sh"
 FT_APP=$FT_BUILD/apps/dpdk-ovpn-gw/dpdk-ovpn-gw
 ft_init ovpn_reneg
@@ -91,58 +92,13 @@ if ! { pki_ca "$D" ca "ovpn_reneg CA" && pki_cert "$D" ca server serverAuth &&
 fi
 ok "throwaway CA, server and client certificates (openssl CLI)"
 
-cat >"$CONF" <<EOF
-stack = {
-	mbufs = 16383;
-	tcp = { max_conns = 0; };
-	ports = (
-		{ name = "public"; type = "tap"; iface = "$IFP"; address = "198.51.100.1/24";
-		  mac = "02:00:00:00:65:01"; },
-		{ name = "lan"; type = "tap"; iface = "$IFL"; address = "203.0.113.1/24";
-		  mac = "02:00:00:00:72:01"; }
-	);
-};
-gateway = { max_peers = 16; status_file = "$D/status"; status_interval_s = 1; };
-server = {
-	ca = "$D/ca.crt";
-	cert = "$D/server.crt";
-	key = "$D/server.key";
-	network = "10.8.0.0";
-	netmask = "255.255.255.0";
+ovpn_tls_conf "max_peers = 16; status_file = \"$D/status\"; status_interval_s = 1;" '
 	data_ciphers = "AES-256-GCM:AES-128-GCM:CHACHA20-POLY1305";
 	keepalive_interval = 10;
 	keepalive_timeout = 60;
-	reneg_sec = 10;
-	push_routes = [ "203.0.113.0/24" ];
-};
-EOF
+	reneg_sec = 10;'
 
-register_iface "$IFP"
-register_iface "$IFL"
-if ! start_app "$PFX" "$CONF" "${EAL[@]}"; then
-	not_ok "dpdk-ovpn-gw starts with reneg_sec = 10"
-	ft_finish
-fi
-ok "dpdk-ovpn-gw starts with reneg_sec = 10"
-make_netns "$NSC" || { not_ok "create namespace $NSC"; ft_finish; }
-make_netns "$NSL" || { not_ok "create namespace $NSL"; ft_finish; }
-if ! { wait_for_iface "$IFP" && wait_for_iface "$IFL" &&
-	ip link set "$IFP" netns "$NSC" && ip link set "$IFL" netns "$NSL" &&
-	nsc sysctl -qw net.ipv6.conf.all.disable_ipv6=1 &&
-	ip netns exec "$NSL" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 &&
-	ip -n "$NSC" link set "$IFP" address 02:00:00:00:65:02 &&
-	ip -n "$NSL" link set "$IFL" address 02:00:00:00:72:02 &&
-	ip -n "$NSC" addr add 198.51.100.2/24 dev "$IFP" &&
-	ip -n "$NSL" addr add 203.0.113.2/24 dev "$IFL" &&
-	ip -n "$NSC" link set lo up && ip -n "$NSL" link set lo up &&
-	ip -n "$NSC" link set "$IFP" up && ip -n "$NSL" link set "$IFL" up &&
-	ip -n "$NSL" route add default via 203.0.113.1; }; then
-	not_ok "taps moved into namespaces $NSC (198.51.100.2) and $NSL (203.0.113.2)"
-	ft_finish
-fi
-ok "taps moved into namespaces $NSC (198.51.100.2) and $NSL (203.0.113.2)"
-ip netns exec "$NSL" "$FT_PY" "$HELPER" tcp-server --port 5001 >"$D/tcpsrv.log" 2>&1 &
-FT_APP_PID[tcpsrv]=$!
+ovpn_tls_up "starts with reneg_sec = 10" || ft_finish
 
 # Data-channel failures in the client's log (2.6 crypto.c, ssl.c).
 CLIENT_ERRS="Authenticate/Decrypt packet error|AEAD Decrypt error|keys are out of sync|may be a replay"
